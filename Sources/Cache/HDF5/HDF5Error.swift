@@ -1,0 +1,9 @@
+import Foundation
+
+/// A failed HDF5 call, with the file and object it was about.
+public struct HDF5Error: Error, CustomStringConvertible, Equatable {
+    public var path: String
+    public var what: String
+
+    public var description: String { "\(path): HDF5: \(what)" }
+}

@@ -1,0 +1,181 @@
+import CSndfile
+import Foundation
+
+/// Decoded audio: float32 samples laid out [channels, frames] (channel-major, as the
+/// reference's `torch.from_numpy(a.T)`), with what the file header said.
+public struct AudioClip: Sendable {
+    public var channels: Int
+    public var sampleRate: Int
+    public var frames: Int
+    /// The stored sample type: `PCM_16`, `PCM_24`, `PCM_32`, `FLOAT`, ... or an .npy dtype.
+    public var encoding: String
+    public var samples: [Float]
+
+    public init(channels: Int, sampleRate: Int, frames: Int, encoding: String, samples: [Float]) {
+        self.channels = channels
+        self.sampleRate = sampleRate
+        self.frames = frames
+        self.encoding = encoding
+        self.samples = samples
+    }
+
+    /// One channel's samples.
+    public func channel(_ c: Int) -> ArraySlice<Float> { samples[(c * frames)..<((c + 1) * frames)] }
+}
+
+/// Decodes audio files through libsndfile, scaled as soundfile/torchaudio do
+/// (integer PCM / 2^(bits-1), so PCM_32 becomes int / 2^31 in [-1, 1)).
+public enum AudioDecoder {
+    /// Decodes a file already read into memory (it is hashed from the same bytes).
+    public static func decode(_ data: Data, path: String) throws -> AudioClip {
+        func fail(_ reason: String) -> IngestError { .audio(path: path, reason: reason) }
+        if data.count >= 12, data.prefix(4) == Data("RIFF".utf8), data[data.startIndex + 8..<data.startIndex + 12] == Data("WAVE".utf8) {
+            try WAVChunks.check(data, path: path)
+        }
+        return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> AudioClip in
+            let source = MemorySource(raw)
+            var io = SF_VIRTUAL_IO(
+                get_filelen: { ctx in MemorySource.from(ctx)?.length ?? 0 },
+                seek: { offset, whence, ctx in MemorySource.from(ctx)?.seek(offset, whence) ?? -1 },
+                read: { ptr, count, ctx in MemorySource.from(ctx)?.read(ptr, count) ?? 0 },
+                write: { _, _, _ in 0 },
+                tell: { ctx in MemorySource.from(ctx)?.position ?? 0 })
+            var info = SF_INFO()
+            let handle = withExtendedLifetime(source) {
+                sf_open_virtual(&io, Int32(SFM_READ), &info, Unmanaged.passUnretained(source).toOpaque())
+            }
+            guard let file = handle else {
+                throw fail(String(cString: sf_strerror(nil)))
+            }
+            defer { sf_close(file) }
+            let channels = Int(info.channels)
+            let frames = Int(info.frames)
+            guard channels > 0, frames >= 0 else { throw fail("header has \(channels) channels and \(frames) frames") }
+            // A lying header must not make us allocate more than the file could hold.
+            let (total, overflow) = frames.multipliedReportingOverflow(by: channels)
+            guard !overflow, total <= max(16 * data.count, 1 << 16) else {
+                throw fail("header claims \(frames) frames x \(channels) channels, more than a \(data.count)-byte file can hold")
+            }
+            var interleaved = [Float](repeating: 0, count: total)
+            let read = interleaved.withUnsafeMutableBufferPointer { buf in
+                withExtendedLifetime(source) { sf_readf_float(file, buf.baseAddress, sf_count_t(frames)) }
+            }
+            guard Int(read) == frames else {
+                throw fail("truncated: header says \(frames) frames, only \(read) could be decoded")
+            }
+            var planar = [Float](repeating: 0, count: total)
+            for f in 0..<frames {
+                for c in 0..<channels { planar[c * frames + f] = interleaved[f * channels + c] }
+            }
+            return AudioClip(channels: channels, sampleRate: Int(info.samplerate), frames: frames,
+                             encoding: encodingName(info.format), samples: planar)
+        }
+    }
+
+    public static func decode(contentsOf url: URL) throws -> AudioClip {
+        try decode(try readFile(url), path: url.path)
+    }
+
+    static func encodingName(_ format: Int32) -> String {
+        switch Int(format) & Int(SF_FORMAT_SUBMASK) {
+        case Int(SF_FORMAT_PCM_S8): return "PCM_S8"
+        case Int(SF_FORMAT_PCM_U8): return "PCM_U8"
+        case Int(SF_FORMAT_PCM_16): return "PCM_16"
+        case Int(SF_FORMAT_PCM_24): return "PCM_24"
+        case Int(SF_FORMAT_PCM_32): return "PCM_32"
+        case Int(SF_FORMAT_FLOAT): return "FLOAT"
+        case Int(SF_FORMAT_DOUBLE): return "DOUBLE"
+        default: return String(format: "0x%04x", Int(format) & Int(SF_FORMAT_SUBMASK))
+        }
+    }
+}
+
+/// Reads from memory for libsndfile's virtual I/O.
+private final class MemorySource {
+    let base: UnsafeRawBufferPointer
+    var position: sf_count_t = 0
+    var length: sf_count_t { sf_count_t(base.count) }
+
+    init(_ base: UnsafeRawBufferPointer) { self.base = base }
+
+    /// libsndfile hands back the pointer we gave sf_open_virtual.
+    static func from(_ ctx: UnsafeMutableRawPointer?) -> MemorySource? {
+        guard let ctx else { return nil }
+        return Unmanaged<MemorySource>.fromOpaque(ctx).takeUnretainedValue()
+    }
+
+    func seek(_ offset: sf_count_t, _ whence: Int32) -> sf_count_t {
+        let target: sf_count_t
+        switch whence {
+        case SEEK_SET: target = offset
+        case SEEK_CUR: target = position + offset
+        case SEEK_END: target = length + offset
+        default: return -1
+        }
+        guard target >= 0 else { return -1 }
+        position = min(target, length)
+        return position
+    }
+
+    func read(_ ptr: UnsafeMutableRawPointer?, _ count: sf_count_t) -> sf_count_t {
+        guard let ptr, count > 0, position < length else { return 0 }
+        let n = min(count, length - position)
+        if let src = base.baseAddress {
+            ptr.copyMemory(from: src + Int(position), byteCount: Int(n))
+        }
+        position += n
+        return n
+    }
+}
+
+/// RIFF/WAVE chunk sizes must agree with the file's length; libsndfile quietly reads a
+/// truncated file as a shorter one, so a cut-off download would pass unnoticed.
+enum WAVChunks {
+    static func check(_ data: Data, path: String) throws {
+        func u32(_ at: Int) -> Int {
+            let b = data.startIndex + at
+            return Int(data[b]) | Int(data[b + 1]) << 8 | Int(data[b + 2]) << 16 | Int(data[b + 3]) << 24
+        }
+        let riffSize = u32(4)
+        if riffSize + 8 > data.count {
+            throw IngestError.audio(path: path, reason: "truncated: RIFF header declares \(riffSize + 8) bytes, the file has \(data.count)")
+        }
+        var offset = 12
+        while offset + 8 <= data.count {
+            let size = u32(offset + 4)
+            let isData = data[(data.startIndex + offset)..<(data.startIndex + offset + 4)] == Data("data".utf8)
+            if offset + 8 + size > data.count {
+                throw IngestError.audio(path: path, reason: "truncated: chunk at byte \(offset) declares \(size) bytes, only \(data.count - offset - 8) follow")
+            }
+            if isData { return }
+            offset += 8 + size + (size & 1)
+        }
+        throw IngestError.audio(path: path, reason: "no 'data' chunk in the WAVE file")
+    }
+}
+
+/// Writes stereo PCM 32-bit WAV files like the Batvision V2 recordings (44-byte header).
+public enum WAVWriter {
+    public static func pcm32(channels: [[Float]], sampleRate: Int) -> Data {
+        let nch = channels.count
+        let frames = channels.first?.count ?? 0
+        let dataBytes = frames * nch * 4
+        var out = Data(capacity: 44 + dataBytes)
+        func put32(_ v: Int) { withUnsafeBytes(of: UInt32(truncatingIfNeeded: v).littleEndian) { out.append(contentsOf: $0) } }
+        func put16(_ v: Int) { withUnsafeBytes(of: UInt16(truncatingIfNeeded: v).littleEndian) { out.append(contentsOf: $0) } }
+        out.append(contentsOf: Array("RIFF".utf8)); put32(36 + dataBytes)
+        out.append(contentsOf: Array("WAVEfmt ".utf8)); put32(16)
+        put16(1); put16(nch); put32(sampleRate); put32(sampleRate * nch * 4); put16(nch * 4); put16(32)
+        out.append(contentsOf: Array("data".utf8)); put32(dataBytes)
+        var pcm = [Int32](repeating: 0, count: frames * nch)
+        for f in 0..<frames {
+            for c in 0..<nch {
+                // Round to the nearest step of 2^-31 and clamp to the representable range.
+                let v = (Double(channels[c][f]) * 2147483648.0).rounded()
+                pcm[f * nch + c] = Int32(max(-2147483648.0, min(2147483647.0, v)))
+            }
+        }
+        pcm.withUnsafeBufferPointer { out.append(Data(buffer: $0)) }
+        return out
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+
+/// The two Batvision datasets the tool reads.
+public enum DatasetKind: String, Codable, CaseIterable, Sendable {
+    case batvisionv1, batvisionv2
+
+    public var displayName: String { self == .batvisionv1 ? "Batvision V1" : "Batvision V2" }
+}
+
+public enum Split: String, Codable, CaseIterable, Comparable, Sendable {
+    case train, val, test
+    private var rank: Int {
+        switch self { case .train: return 0; case .val: return 1; case .test: return 2 }
+    }
+    public static func < (a: Split, b: Split) -> Bool { a.rank < b.rank }
+}
+
+/// One row of a split CSV: which files make a sample, before anything is read.
+public struct SampleRef: Sendable {
+    public var id: String
+    public var split: Split
+    public var location: String?
+    /// The CSV that lists the sample, relative to the root, and the line of its row.
+    public var csv: String
+    public var line: Int
+    /// Audio files relative to the root: V1 has one .npy per ear (left, right), V2 one WAV.
+    public var audio: [String]
+    public var depth: String
+}
+
+/// A row that cannot become a sample (missing column, path leaving the root, ...).
+public struct RowProblem: Sendable {
+    public var csv: String
+    public var line: Int
+    public var id: String?
+    public var kind: ProblemKind
+    public var message: String
+}
+
+/// What the CSV files of a dataset list: sample references, the CSVs themselves, and rows
+/// that were rejected while reading them.
+public struct DatasetListing: Sendable {
+    public var samples: [SampleRef] = []
+    public var indexFiles: [String] = []
+    public var problems: [RowProblem] = []
+}
+
+/// Reads the split CSVs of a V1 or V2 dataset (SPEC section 1).
+public struct DatasetLayout {
+    public let kind: DatasetKind
+    public let root: DatasetRoot
+    public let blacklist: Set<String>
+
+    public init(kind: DatasetKind, root: DatasetRoot, blacklist: Set<String> = []) {
+        self.kind = kind
+        self.root = root
+        self.blacklist = blacklist
+    }
+
+    public func list() throws -> DatasetListing {
+        switch kind {
+        case .batvisionv1: return try listV1()
+        case .batvisionv2: return try listV2()
+        }
+    }
+
+    /// V1: `ROOT/{train,val,test}.csv`, columns `depth path`, `audio path left`,
+    /// `audio path right`, or the 2020 tab-separated form with `raw_l`, `raw_r`, `depth`.
+    private func listV1() throws -> DatasetListing {
+        var listing = DatasetListing()
+        var found = false
+        for split in Split.allCases {
+            let csvRel = "\(split.rawValue).csv"
+            let csvURL = root.url(relative: csvRel)
+            guard FileManager.default.fileExists(atPath: csvURL.path) else { continue }
+            found = true
+            listing.indexFiles.append(csvRel)
+            let table = try CSVTable(contentsOf: csvURL)
+            guard let depthCol = table.column("depth path", "depth"),
+                  let leftCol = table.column("audio path left", "raw_l"),
+                  let rightCol = table.column("audio path right", "raw_r") else {
+                throw IngestError.csv(path: csvURL.path, line: 1,
+                                      reason: "header \(table.header) lacks the V1 columns 'depth path', 'audio path left', 'audio path right' (or raw_l, raw_r, depth)")
+            }
+            for (index, row) in table.rows.enumerated() {
+                let id = String(format: "%@/%06d", split.rawValue, index)
+                let columns = [("audio path left", leftCol), ("audio path right", rightCol), ("depth path", depthCol)]
+                guard let values = cells(row, columns, table: table, csvRel: csvRel, id: id, into: &listing) else { continue }
+                guard let left = resolve([values[0]], row, csvRel, id, &listing),
+                      let right = resolve([values[1]], row, csvRel, id, &listing),
+                      let depth = resolve([values[2]], row, csvRel, id, &listing) else { continue }
+                listing.samples.append(SampleRef(id: id, split: split, location: nil, csv: csvRel, line: row.line,
+                                                 audio: [left, right], depth: depth))
+            }
+        }
+        guard found else {
+            throw IngestError.layout(path: root.url.path, reason: "no train.csv, val.csv or test.csv: not a Batvision V1 dataset root")
+        }
+        return listing
+    }
+
+    /// V2: `ROOT/<location>/{train,val,test}.csv`, columns `depth path`, `depth file name`,
+    /// `audio path`, `audio file name`; blacklisted locations are skipped.
+    private func listV2() throws -> DatasetListing {
+        var listing = DatasetListing()
+        let entries: [String]
+        do {
+            entries = try FileManager.default.contentsOfDirectory(atPath: root.url.path).sorted()
+        } catch {
+            throw IngestError.unreadable(path: root.url.path, reason: error.localizedDescription)
+        }
+        var locations = 0
+        for location in entries where !location.hasPrefix(".") && !blacklist.contains(location) {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: root.url(relative: location).path, isDirectory: &isDir),
+                  isDir.boolValue else { continue }
+            var locationHasCSV = false
+            for split in Split.allCases {
+                let csvRel = "\(location)/\(split.rawValue).csv"
+                let csvURL = root.url(relative: csvRel)
+                guard FileManager.default.fileExists(atPath: csvURL.path) else { continue }
+                locationHasCSV = true
+                listing.indexFiles.append(csvRel)
+                let table = try CSVTable(contentsOf: csvURL)
+                guard let dPath = table.column("depth path"), let dName = table.column("depth file name"),
+                      let aPath = table.column("audio path"), let aName = table.column("audio file name") else {
+                    throw IngestError.csv(path: csvURL.path, line: 1,
+                                          reason: "header \(table.header) lacks the V2 columns 'depth path', 'depth file name', 'audio path', 'audio file name'")
+                }
+                for (index, row) in table.rows.enumerated() {
+                    let id = String(format: "%@/%@/%06d", location, split.rawValue, index)
+                    let columns = [("audio path", aPath), ("audio file name", aName), ("depth path", dPath), ("depth file name", dName)]
+                    guard let v = cells(row, columns, table: table, csvRel: csvRel, id: id, into: &listing) else { continue }
+                    guard let audio = resolve([v[0], v[1]], row, csvRel, id, &listing),
+                          let depth = resolve([v[2], v[3]], row, csvRel, id, &listing) else { continue }
+                    listing.samples.append(SampleRef(id: id, split: split, location: location, csv: csvRel,
+                                                     line: row.line, audio: [audio], depth: depth))
+                }
+            }
+            if locationHasCSV { locations += 1 }
+        }
+        guard locations > 0 else {
+            throw IngestError.layout(path: root.url.path, reason: "no <location>/{train,val,test}.csv found: not a Batvision V2 dataset root")
+        }
+        return listing
+    }
+
+    /// The named cells of a row, or nil (with a problem recorded) when any is missing or empty.
+    private func cells(_ row: CSVTable.Row, _ columns: [(String, Int)], table: CSVTable, csvRel: String,
+                       id: String, into listing: inout DatasetListing) -> [String]? {
+        var values: [String] = []
+        for (name, index) in columns {
+            guard index < row.fields.count else {
+                listing.problems.append(RowProblem(csv: csvRel, line: row.line, id: id, kind: .badRow,
+                                                   message: "row has \(row.fields.count) fields, the header has \(table.header.count): column '\(name)' is missing"))
+                return nil
+            }
+            let value = row.fields[index].trimmingCharacters(in: .whitespaces)
+            guard !value.isEmpty else {
+                listing.problems.append(RowProblem(csv: csvRel, line: row.line, id: id, kind: .badRow,
+                                                   message: "column '\(name)' is empty"))
+                return nil
+            }
+            values.append(value)
+        }
+        return values
+    }
+
+    private func resolve(_ parts: [String], _ row: CSVTable.Row, _ csvRel: String, _ id: String,
+                         _ listing: inout DatasetListing) -> String? {
+        if let r = root.resolve(parts) { return r.relative }
+        let value = parts.joined(separator: "/")
+        listing.problems.append(RowProblem(csv: csvRel, line: row.line, id: id, kind: .pathEscapesRoot,
+                                           message: IngestError.pathEscapesRoot(csv: csvRel, line: row.line, value: value).description))
+        return nil
+    }
+}

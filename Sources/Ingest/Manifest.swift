@@ -1,0 +1,207 @@
+import Crypto
+import Foundation
+
+/// The tool's version, written into manifests and caches.
+public let toolVersion = "0.1.0"
+
+/// Why a sample could not be ingested.
+public enum ProblemKind: String, Codable, CaseIterable, Sendable {
+    case missingFile = "missing_file"
+    case unreadable
+    case corruptAudio = "corrupt_audio"
+    case corruptDepth = "corrupt_depth"
+    case inconsistent
+    case badRow = "bad_row"
+    case pathEscapesRoot = "path_escapes_root"
+}
+
+/// A file of the dataset as it was ingested: path relative to the root, size, SHA-256.
+public struct FileRecord: Codable, Equatable, Hashable, Sendable {
+    public var path: String
+    public var bytes: Int
+    public var sha256: String
+
+    public init(path: String, bytes: Int, sha256: String) {
+        self.path = path
+        self.bytes = bytes
+        self.sha256 = sha256
+    }
+}
+
+public struct AudioInfo: Codable, Equatable, Sendable {
+    public var channels: Int
+    public var sampleRate: Int
+    public var frames: Int
+    /// `PCM_32`, `FLOAT`, ... for WAV; the .npy dtype (`float32`, ...) for V1 ears.
+    public var dtype: String
+
+    public init(channels: Int, sampleRate: Int, frames: Int, dtype: String) {
+        self.channels = channels
+        self.sampleRate = sampleRate
+        self.frames = frames
+        self.dtype = dtype
+    }
+}
+
+public struct DepthInfo: Codable, Equatable, Sendable {
+    public var height: Int
+    public var width: Int
+    public var dtype: String
+    /// Fraction of pixels without a measurement: 0, negative, NaN or infinite.
+    public var invalidFraction: Double
+    /// Smallest and largest valid value, in millimetres as stored (nil when none is valid).
+    public var min: Double?
+    public var max: Double?
+}
+
+/// One sample: a row of a split CSV and what its files hold.
+public struct SampleRecord: Codable, Equatable, Sendable {
+    public var id: String
+    public var split: Split
+    public var location: String?
+    public var csv: String
+    public var line: Int
+    public var audio: [FileRecord]
+    public var depth: FileRecord
+    public var audioInfo: AudioInfo
+    public var depthInfo: DepthInfo
+
+    public var files: [FileRecord] { audio + [depth] }
+}
+
+/// A sample (or row) that was left out, and why.
+public struct Problem: Codable, Equatable, Sendable {
+    public var id: String?
+    public var csv: String?
+    public var line: Int?
+    /// The file the problem is about, relative to the root, when there is one.
+    public var file: String?
+    public var kind: ProblemKind
+    public var message: String
+    /// Every file the row names (so `validate` does not call them extra).
+    public var files: [String]
+}
+
+public struct ManifestSummary: Codable, Equatable, Sendable {
+    public var samples: Int
+    public var perSplit: [String: Int]
+    public var perLocation: [String: Int]
+    public var problems: Int
+    public var problemsByKind: [String: Int]
+
+    public init(samples: [SampleRecord], problems: [Problem]) {
+        self.samples = samples.count
+        perSplit = Dictionary(grouping: samples, by: { $0.split.rawValue }).mapValues(\.count)
+        perLocation = Dictionary(grouping: samples.compactMap(\.location), by: { $0 }).mapValues(\.count)
+        self.problems = problems.count
+        problemsByKind = Dictionary(grouping: problems, by: { $0.kind.rawValue }).mapValues(\.count)
+    }
+}
+
+/// Everything `ingest` learnt about a dataset. Plain records, one JSON file.
+public struct Manifest: Codable, Equatable, Sendable {
+    public static let schemaVersion = 1
+
+    public var schemaVersion: Int
+    public var toolVersion: String
+    public var dataset: DatasetKind
+    public var datasetDir: String
+    public var locationBlacklist: [String]
+    public var created: String
+    public var indexFiles: [FileRecord]
+    public var samples: [SampleRecord]
+    public var problems: [Problem]
+    public var summary: ManifestSummary
+    /// SHA-256 of the dataset kind, the index files and the sample records: the content
+    /// a feature cache depends on (not where the dataset lives or when it was ingested).
+    public var digest: String
+
+    public init(dataset: DatasetKind, datasetDir: String, locationBlacklist: [String], created: String,
+                indexFiles: [FileRecord], samples: [SampleRecord], problems: [Problem]) {
+        schemaVersion = Self.schemaVersion
+        self.toolVersion = Ingest.toolVersion
+        self.dataset = dataset
+        self.datasetDir = datasetDir
+        self.locationBlacklist = locationBlacklist
+        self.created = created
+        self.indexFiles = indexFiles
+        self.samples = samples
+        self.problems = problems
+        summary = ManifestSummary(samples: samples, problems: problems)
+        digest = Self.computeDigest(dataset: dataset, indexFiles: indexFiles, samples: samples)
+    }
+
+    public var shortDigest: String { String(digest.prefix(16)) }
+
+    public func samples(in split: Split) -> [SampleRecord] { samples.filter { $0.split == split } }
+
+    static func computeDigest(dataset: DatasetKind, indexFiles: [FileRecord], samples: [SampleRecord]) -> String {
+        var hasher = SHA256()
+        let encoder = Manifest.encoder(pretty: false)
+        hasher.update(data: Data(dataset.rawValue.utf8))
+        for record in indexFiles { if let d = try? encoder.encode(record) { hasher.update(data: d) } }
+        for record in samples { if let d = try? encoder.encode(record) { hasher.update(data: d) } }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func encoder(pretty: Bool) -> JSONEncoder {
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+
+    /// JSON with one sample or problem per line: readable, greppable, diffable.
+    public func encoded() throws -> Data {
+        let compact = Manifest.encoder(pretty: false)
+        var head = self
+        head.samples = []
+        head.problems = []
+        head.indexFiles = []
+        guard var text = String(data: try Manifest.encoder(pretty: true).encode(head), encoding: .utf8) else {
+            throw IngestError.manifest(path: "-", reason: "cannot encode")
+        }
+        func lines<T: Encodable>(_ items: [T]) throws -> String {
+            if items.isEmpty { return "[]" }
+            let rows = try items.map { String(decoding: try compact.encode($0), as: UTF8.self) }
+            return "[\n    " + rows.joined(separator: ",\n    ") + "\n  ]"
+        }
+        for (key, value) in [("samples", try lines(samples)), ("problems", try lines(problems)),
+                             ("index_files", try lines(indexFiles))] {
+            // The pretty printer writes an empty array as "[", blank lines, "]".
+            if let r = text.range(of: "\"\(key)\" : \\[\\s*\\]", options: .regularExpression) {
+                text.replaceSubrange(r, with: "\"\(key)\" : " + value)
+            }
+        }
+        return Data((text + "\n").utf8)
+    }
+
+    public func write(to url: URL) throws { try writeFile(try encoded(), to: url) }
+
+    public static func load(from url: URL) throws -> Manifest {
+        let data = try readFile(url)
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let manifest: Manifest
+        do {
+            manifest = try decoder.decode(Manifest.self, from: data)
+        } catch {
+            throw IngestError.manifest(path: url.path, reason: "not a manifest written by `batvision ingest` (\(error))")
+        }
+        guard manifest.schemaVersion == schemaVersion else {
+            throw IngestError.manifest(path: url.path, reason: "schema version \(manifest.schemaVersion), this tool reads \(schemaVersion): run `batvision ingest` again")
+        }
+        return manifest
+    }
+
+    /// Where `ingest` writes the manifest of a dataset by default.
+    public static func defaultPath(dataset: DatasetKind, datasetDir: URL) -> URL {
+        let name = datasetDir.standardizedFileURL.lastPathComponent
+        return URL(fileURLWithPath: "data-manifests").appendingPathComponent("\(dataset.rawValue)-\(name).json")
+    }
+}
+
+/// SHA-256 of bytes, as lowercase hex.
+public func sha256Hex(_ data: Data) -> String {
+    SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Ingest
+
+/// Files the tests read: copies of `../shared/goldens` and `../shared/real-samples` kept in
+/// `Tests/Fixtures`, so a clean clone passes without `../shared`.
+public enum Fixtures {
+    public static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    public static func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
+
+    public static var realWAV: URL { url("real-samples/bv2/audio_47.wav") }
+    public static var realDepth: URL { url("real-samples/bv2/depth_47.npy") }
+
+    /// A golden .npy as float32 values and its shape.
+    public static func npy(_ relative: String) throws -> (values: [Float], shape: [Int]) {
+        let arr = try NPYArray(contentsOf: url(relative))
+        return (arr.floats(), arr.shape)
+    }
+
+    /// The goldens' index.json.
+    public static func index() throws -> [String: Any] {
+        let data = try Data(contentsOf: url("goldens/index.json"))
+        return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+    }
+}
+
+/// A fresh temporary folder, removed by `cleanup()`.
+public struct TemporaryFolder {
+    public let url: URL
+
+    public init(_ label: String = "bv") throws {
+        url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("\(label)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    public func file(_ rel: String) -> URL { url.appendingPathComponent(rel) }
+
+    public func cleanup() { try? FileManager.default.removeItem(at: url) }
+}
+
+/// Largest |a - b| divided by max |b| (SPEC's "relative to the array's max magnitude").
+public func maxRelativeError(_ a: [Float], _ b: [Float]) -> Double {
+    guard a.count == b.count, !b.isEmpty else { return .infinity }
+    var worst = 0.0
+    var scale = 0.0
+    for (x, y) in zip(a, b) {
+        worst = max(worst, abs(Double(x) - Double(y)))
+        scale = max(scale, abs(Double(y)))
+    }
+    return scale > 0 ? worst / scale : worst
+}
+
+/// Largest |a - b|.
+public func maxAbsoluteError(_ a: [Float], _ b: [Float]) -> Double {
+    guard a.count == b.count else { return .infinity }
+    return zip(a, b).reduce(0.0) { max($0, abs(Double($1.0) - Double($1.1))) }
+}
