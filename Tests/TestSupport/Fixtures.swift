@@ -18,10 +18,23 @@ public enum Fixtures {
         return (arr.floats(), arr.shape)
     }
 
-    /// The goldens' index.json.
+    /// The goldens' index.json. Python writes non-finite floats as bare `Infinity`/`NaN`,
+    /// which JSON does not allow: they become the strings "inf", "-inf" and "nan".
     public static func index() throws -> [String: Any] {
-        let data = try Data(contentsOf: url("goldens/index.json"))
-        return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        var text = String(decoding: try Data(contentsOf: url("goldens/index.json")), as: UTF8.self)
+        text = text.replacingOccurrences(of: "-Infinity", with: "\"-inf\"")
+            .replacingOccurrences(of: "Infinity", with: "\"inf\"")
+            .replacingOccurrences(of: "NaN", with: "\"nan\"")
+        return (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    /// A number of the index that may be one of the non-finite strings above.
+    public static func number(_ value: Any?) -> Double? {
+        switch value {
+        case let s as String: return s == "inf" ? .infinity : (s == "-inf" ? -.infinity : (s == "nan" ? .nan : Double(s)))
+        case let n as NSNumber: return n.doubleValue
+        default: return nil
+        }
     }
 }
 
