@@ -28,48 +28,58 @@ public struct AudioClip: Sendable {
 public enum AudioDecoder {
     /// Decodes a file already read into memory (it is hashed from the same bytes).
     public static func decode(_ data: Data, path: String) throws -> AudioClip {
+        var clip = AudioClip(channels: 0, sampleRate: 0, frames: 0, encoding: "", samples: [])
+        var scratch: [Float] = []
+        try data.withUnsafeBytes { try decode($0, path: path, into: &clip, scratch: &scratch) }
+        return clip
+    }
+
+    /// Decodes into `clip`, reusing its sample storage and `scratch` (hot loops call this
+    /// per sample without allocating).
+    public static func decode(_ raw: UnsafeRawBufferPointer, path: String, into clip: inout AudioClip,
+                              scratch interleaved: inout [Float]) throws {
         func fail(_ reason: String) -> IngestError { .audio(path: path, reason: reason) }
-        if data.count >= 12, data.prefix(4) == Data("RIFF".utf8), data[data.startIndex + 8..<data.startIndex + 12] == Data("WAVE".utf8) {
-            try WAVChunks.check(data, path: path)
+        if raw.count >= 12, raw.prefix(4).elementsEqual("RIFF".utf8), raw[8..<12].elementsEqual("WAVE".utf8) {
+            try WAVChunks.check(raw, path: path)
         }
-        return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> AudioClip in
-            let source = MemorySource(raw)
-            var io = SF_VIRTUAL_IO(
-                get_filelen: { ctx in MemorySource.from(ctx)?.length ?? 0 },
-                seek: { offset, whence, ctx in MemorySource.from(ctx)?.seek(offset, whence) ?? -1 },
-                read: { ptr, count, ctx in MemorySource.from(ctx)?.read(ptr, count) ?? 0 },
-                write: { _, _, _ in 0 },
-                tell: { ctx in MemorySource.from(ctx)?.position ?? 0 })
-            var info = SF_INFO()
-            let handle = withExtendedLifetime(source) {
-                sf_open_virtual(&io, Int32(SFM_READ), &info, Unmanaged.passUnretained(source).toOpaque())
-            }
-            guard let file = handle else {
-                throw fail(String(cString: sf_strerror(nil)))
-            }
-            defer { sf_close(file) }
-            let channels = Int(info.channels)
-            let frames = Int(info.frames)
-            guard channels > 0, frames >= 0 else { throw fail("header has \(channels) channels and \(frames) frames") }
-            // A lying header must not make us allocate more than the file could hold.
-            let (total, overflow) = frames.multipliedReportingOverflow(by: channels)
-            guard !overflow, total <= max(16 * data.count, 1 << 16) else {
-                throw fail("header claims \(frames) frames x \(channels) channels, more than a \(data.count)-byte file can hold")
-            }
-            var interleaved = [Float](repeating: 0, count: total)
-            let read = interleaved.withUnsafeMutableBufferPointer { buf in
-                withExtendedLifetime(source) { sf_readf_float(file, buf.baseAddress, sf_count_t(frames)) }
-            }
-            guard Int(read) == frames else {
-                throw fail("truncated: header says \(frames) frames, only \(read) could be decoded")
-            }
-            var planar = [Float](repeating: 0, count: total)
-            for f in 0..<frames {
-                for c in 0..<channels { planar[c * frames + f] = interleaved[f * channels + c] }
-            }
-            return AudioClip(channels: channels, sampleRate: Int(info.samplerate), frames: frames,
-                             encoding: encodingName(info.format), samples: planar)
+        let source = MemorySource(raw)
+        var io = SF_VIRTUAL_IO(
+            get_filelen: { ctx in MemorySource.from(ctx)?.length ?? 0 },
+            seek: { offset, whence, ctx in MemorySource.from(ctx)?.seek(offset, whence) ?? -1 },
+            read: { ptr, count, ctx in MemorySource.from(ctx)?.read(ptr, count) ?? 0 },
+            write: { _, _, _ in 0 },
+            tell: { ctx in MemorySource.from(ctx)?.position ?? 0 })
+        var info = SF_INFO()
+        let handle = withExtendedLifetime(source) {
+            sf_open_virtual(&io, Int32(SFM_READ), &info, Unmanaged.passUnretained(source).toOpaque())
         }
+        guard let file = handle else { throw fail(String(cString: sf_strerror(nil))) }
+        defer { sf_close(file) }
+        let channels = Int(info.channels)
+        let frames = Int(info.frames)
+        guard channels > 0, frames >= 0 else { throw fail("header has \(channels) channels and \(frames) frames") }
+        // A lying header must not make us allocate more than the file could hold.
+        let (total, overflow) = frames.multipliedReportingOverflow(by: channels)
+        guard !overflow, total <= max(16 * raw.count, 1 << 16) else {
+            throw fail("header claims \(frames) frames x \(channels) channels, more than a \(raw.count)-byte file can hold")
+        }
+        if interleaved.count < total { interleaved = [Float](repeating: 0, count: total) }
+        let read = interleaved.withUnsafeMutableBufferPointer { buf in
+            withExtendedLifetime(source) { sf_readf_float(file, buf.baseAddress, sf_count_t(frames)) }
+        }
+        guard Int(read) == frames else { throw fail("truncated: header says \(frames) frames, only \(read) could be decoded") }
+        if clip.samples.count != total { clip.samples = [Float](repeating: 0, count: total) }
+        clip.samples.withUnsafeMutableBufferPointer { planar in
+            interleaved.withUnsafeBufferPointer { inter in
+                for f in 0..<frames {
+                    for c in 0..<channels { planar[c * frames + f] = inter[f * channels + c] }
+                }
+            }
+        }
+        clip.channels = channels
+        clip.sampleRate = Int(info.samplerate)
+        clip.frames = frames
+        clip.encoding = encodingName(info.format)
     }
 
     public static func decode(contentsOf url: URL) throws -> AudioClip {
@@ -131,10 +141,9 @@ private final class MemorySource {
 /// RIFF/WAVE chunk sizes must agree with the file's length; libsndfile quietly reads a
 /// truncated file as a shorter one, so a cut-off download would pass unnoticed.
 enum WAVChunks {
-    static func check(_ data: Data, path: String) throws {
+    static func check(_ data: UnsafeRawBufferPointer, path: String) throws {
         func u32(_ at: Int) -> Int {
-            let b = data.startIndex + at
-            return Int(data[b]) | Int(data[b + 1]) << 8 | Int(data[b + 2]) << 16 | Int(data[b + 3]) << 24
+            Int(data[at]) | Int(data[at + 1]) << 8 | Int(data[at + 2]) << 16 | Int(data[at + 3]) << 24
         }
         let riffSize = u32(4)
         if riffSize + 8 > data.count {
@@ -143,7 +152,7 @@ enum WAVChunks {
         var offset = 12
         while offset + 8 <= data.count {
             let size = u32(offset + 4)
-            let isData = data[(data.startIndex + offset)..<(data.startIndex + offset + 4)] == Data("data".utf8)
+            let isData = data[offset..<(offset + 4)].elementsEqual("data".utf8)
             if offset + 8 + size > data.count {
                 throw IngestError.audio(path: path, reason: "truncated: chunk at byte \(offset) declares \(size) bytes, only \(data.count - offset - 8) follow")
             }

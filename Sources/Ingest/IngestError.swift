@@ -43,6 +43,29 @@ public func readFile(_ url: URL) throws -> Data {
     }
 }
 
+/// Reads a whole file into `buffer` (grown when needed, reused across calls): no fresh
+/// allocation per file on hot paths. Returns the byte count.
+public func readFile(_ url: URL, into buffer: inout [UInt8]) throws -> Int {
+    let fd = open(url.path, O_RDONLY)
+    guard fd >= 0 else { throw IngestError.unreadable(path: url.path, reason: String(cString: strerror(errno))) }
+    defer { close(fd) }
+    var st = stat()
+    guard fstat(fd, &st) == 0 else { throw IngestError.unreadable(path: url.path, reason: String(cString: strerror(errno))) }
+    let size = Int(st.st_size)
+    if buffer.count < size { buffer = [UInt8](repeating: 0, count: size) }
+    var done = 0
+    try buffer.withUnsafeMutableBytes { raw in
+        guard let base = raw.baseAddress else { return }
+        while done < size {
+            let n = read(fd, base + done, size - done)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw IngestError.unreadable(path: url.path, reason: n == 0 ? "file shrank while reading" : String(cString: strerror(errno))) }
+            done += n
+        }
+    }
+    return size
+}
+
 /// Writes `data` atomically (temporary file + rename), naming the path on failure.
 public func writeFile(_ data: Data, to url: URL) throws {
     do {

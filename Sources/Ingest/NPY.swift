@@ -116,7 +116,7 @@ public struct NPYArray {
         self.dtype = dtype
         self.shape = fields.shape
         self.fortranOrder = fields.fortranOrder
-        self.body = data.subdata(in: (base + bodyStart)..<(base + data.count))
+        self.body = data[(base + bodyStart)..<(base + data.count)]  // a slice: no copy
     }
 
     /// Reads and parses an .npy file.
@@ -127,15 +127,21 @@ public struct NPYArray {
     /// The values as float32 in C (row-major) order, cast as numpy's `astype(np.float32)`:
     /// no rescaling, so uint16 millimetres stay millimetres.
     public func floats() -> [Float] {
-        let n = count
-        var out = [Float](repeating: 0, count: n)
-        body.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            out.withUnsafeMutableBufferPointer { dst in
-                convert(raw, into: dst)
-            }
-        }
-        if fortranOrder && shape.count >= 2 { return Self.fortranToC(out, shape: shape) }
+        var out = [Float](repeating: 0, count: count)
+        out.withUnsafeMutableBufferPointer { floats(into: $0) }
         return out
+    }
+
+    /// The values as float32 in C order into `dst` (at least `count` long), no allocation
+    /// for C-ordered arrays.
+    public func floats(into dst: UnsafeMutableBufferPointer<Float>) {
+        body.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            convert(raw, into: UnsafeMutableBufferPointer(rebasing: dst[0..<count]))
+        }
+        if fortranOrder && shape.count >= 2 {
+            let c = Self.fortranToC(Array(dst[0..<count]), shape: shape)
+            for i in 0..<count { dst[i] = c[i] }
+        }
     }
 
     private func convert(_ raw: UnsafeRawBufferPointer, into dst: UnsafeMutableBufferPointer<Float>) {

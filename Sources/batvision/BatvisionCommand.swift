@@ -11,8 +11,9 @@ struct Batvision: ParsableCommand {
           batvision synth --dataset batvisionv2 --out data/synth-v2 --samples 200
           batvision ingest --dataset batvisionv2 --dataset_dir data/synth-v2
           batvision validate --dataset_dir data/synth-v2 --manifest data-manifests/batvisionv2-synth-v2.json
+          batvision featurize --dataset batvisionv2 --manifest data-manifests/batvisionv2-synth-v2.json
         """,
-        subcommands: [SynthCommand.self, IngestCommand.self, ValidateCommand.self])
+        subcommands: [SynthCommand.self, IngestCommand.self, FeaturizeCommand.self, ValidateCommand.self])
 }
 
 /// Prints to stderr.

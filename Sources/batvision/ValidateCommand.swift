@@ -1,18 +1,31 @@
 import ArgumentParser
+import Cache
 import Foundation
 import Ingest
 
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check a dataset against its manifest: missing, changed, extra and unreadable files.",
-        discussion: "Exit status: 0 when everything matches, 1 on any finding, 2 on errors.")
+        abstract: "Check a dataset against its manifest, or a feature cache against both.",
+        discussion: """
+        Without --cache: re-checks every file's size and SHA-256 and reports missing, changed,
+        extra and unreadable files. With --cache PATH (a features.h5 or its folder): checks
+        completeness, attributes, counts, sample ids, shapes and NaN/Inf against the manifest,
+        and with --recheck K recomputes K random samples from the raw files.
+        Exit status: 0 when everything matches, 1 on any finding, 2 on errors.
+        """)
 
     @Option(name: .customLong("dataset_dir"), help: "The dataset root (default: the one recorded in the manifest).")
     var datasetDir: String?
 
     @Option(name: .customLong("manifest"), help: "The manifest written by `batvision ingest`.")
     var manifest: String
+
+    @Option(name: .customLong("cache"), help: "A feature cache (features.h5 or its folder) to check instead of the dataset.")
+    var cache: String?
+
+    @Option(name: .customLong("recheck"), help: "With --cache: recompute this many random samples from the raw files.")
+    var recheck: Int = 0
 
     @Flag(name: .customLong("json"), help: "Print the findings as JSON.")
     var json = false
@@ -22,6 +35,10 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         let m = try Manifest.load(from: URL(fileURLWithPath: manifest))
+        if let cache {
+            try validateCache(cache, manifest: m)
+            return
+        }
         let root = try DatasetRoot(URL(fileURLWithPath: datasetDir ?? m.datasetDir))
         let findings = DatasetValidator(manifest: m, root: root, showProgress: !quiet && isatty(STDERR_FILENO) != 0).run()
         if json {
@@ -37,5 +54,24 @@ struct ValidateCommand: ParsableCommand {
             print("validate: \(findings.checkedFiles) files checked against \(manifest): \(findings.missing.count) missing, \(findings.changed.count) changed, \(findings.unreadable.count) unreadable, \(findings.extra.count) extra")
         }
         if !findings.isClean { throw ExitCode(1) }
+    }
+
+    func validateCache(_ path: String, manifest m: Manifest) throws {
+        var url = URL(fileURLWithPath: path)
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue {
+            url = url.appendingPathComponent("features.h5")
+        }
+        let root = recheck > 0 ? try DatasetRoot(URL(fileURLWithPath: datasetDir ?? m.datasetDir)) : nil
+        let findings = try CacheValidator(cachePath: url, manifest: m, root: root, recheck: recheck).run()
+        if json {
+            let out = ["cache": url.path, "findings": findings] as [String: Any]
+            let data = try JSONSerialization.data(withJSONObject: out, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            for f in findings { print("finding    \(f)") }
+            print("validate: cache \(url.path) against \(manifest)\(recheck > 0 ? " (\(recheck) samples recomputed)" : ""): \(findings.count) finding(s)")
+        }
+        if !findings.isEmpty { throw ExitCode(1) }
     }
 }

@@ -72,6 +72,11 @@ import TestSupport
         #expect(goldenDepth.shape == [1, config.imagesSize, config.imagesSize])
         let depthError = maxAbsoluteError(depth, goldenDepth.values)
         #expect(depthError < 1e-5, "absolute depth error \(depthError)")
+        // The featurizer's path: rows converted from the stored dtype on the fly.
+        var fused = [Float](repeating: -1, count: depth.count)
+        fused.withUnsafeMutableBufferPointer { extractor.depth(depthArr, into: $0, workspace: ws) }
+        #expect(maxAbsoluteError(fused, goldenDepth.values) < 1e-5)
+        #expect(fused == depth)
     }
 
     @Test(arguments: cases(resizeOnly: true))

@@ -5,41 +5,83 @@ import Ingest
 /// V1 NaN -> 0 and +/-inf -> +/-largest float32 (numpy nan_to_num); divide by 1000
 /// (mm -> m); above max_depth -> max_depth; below 0 -> 0; resize (zeros included);
 /// divide by max_depth when depth_norm. All in float32, as numpy and torch do.
-public struct DepthTarget {
+public struct DepthTarget: Sendable {
     public let config: FeatureConfig
 
     public init(config: FeatureConfig) { self.config = config }
 
-    /// Metres before resizing, in place over `values` (millimetres as stored).
-    public func metres(_ values: inout [Float]) {
-        let clip = config.maxDepth.map { Float($0) }
+    /// Millimetres to clipped metres, in place.
+    public func metres(_ values: UnsafeMutableBufferPointer<Float>) {
+        let clip = config.maxDepth.map { Float($0) } ?? .infinity
         let v1 = config.dataset == .batvisionv1
         for i in values.indices {
             var v = values[i]
-            if v1 {
-                if v.isNaN { v = 0 } else if v == .infinity { v = .greatestFiniteMagnitude } else if v == -.infinity { v = -.greatestFiniteMagnitude }
-            }
+            if v1 && !v.isFinite { v = v.isNaN ? 0 : (v > 0 ? .greatestFiniteMagnitude : -.greatestFiniteMagnitude) }
             v = v / 1000
-            if let clip, v > clip { v = clip }
+            if v > clip { v = clip }
             if v < 0 { v = 0 }
             values[i] = v
         }
     }
 
-    /// The finished target [S, S] from millimetres [h, w].
-    public func compute(_ millimetres: [Float], height: Int, width: Int, resize: AntialiasResize,
-                        scratch: inout [Float]) -> [Float] {
-        var v = millimetres
-        metres(&v)
-        let s = config.imagesSize
-        var out = [Float](repeating: 0, count: s * s)
-        v.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in resize.run(src, into: dst, scratch: &scratch) }
+    /// The finished target [S, S] into `out` straight from a stored depth map: rows are
+    /// converted to clipped metres one at a time (little-endian uint16 and float32, the
+    /// Batvision dtypes, without a full-size float copy; anything else through `floats`).
+    public func compute(_ npy: NPYArray, resize: AntialiasResize, into out: UnsafeMutableBufferPointer<Float>,
+                        scratch: inout [Float], values: inout [Float]) {
+        let h = npy.shape[0], w = npy.shape[1]
+        let fast = !npy.fortranOrder && !npy.dtype.bigEndian
+            && (npy.dtype == .uint16 || npy.dtype == .float32)
+        if !fast {
+            if values.count < h * w { values = [Float](repeating: 0, count: h * w) }
+            values.withUnsafeMutableBufferPointer { v in
+                npy.floats(into: v)
+                compute(v, height: h, width: w, resize: resize, into: out, scratch: &scratch)
+            }
+            return
         }
+        let clip = config.maxDepth.map { Float($0) } ?? .infinity
+        let v1 = config.dataset == .batvisionv1
+        npy.body.withUnsafeBytes { raw in
+            if npy.dtype == .uint16 {
+                resize.run(rows: { y, row in
+                    let src = raw.baseAddress.map { $0 + 2 * y * w }
+                    guard let src else { return }
+                    for x in 0..<w {
+                        let v = Float(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * x, as: UInt16.self))) / 1000
+                        row[x] = v > clip ? clip : v
+                    }
+                }, into: out, scratch: &scratch)
+            } else {
+                resize.run(rows: { y, row in
+                    for x in 0..<w {
+                        var v = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * (y * w + x), as: UInt32.self)))
+                        if v1 && !v.isFinite { v = v.isNaN ? 0 : (v > 0 ? .greatestFiniteMagnitude : -.greatestFiniteMagnitude) }
+                        v = v / 1000
+                        if v > clip { v = clip }
+                        if v < 0 { v = 0 }
+                        row[x] = v
+                    }
+                }, into: out, scratch: &scratch)
+            }
+        }
+        normalise(out)
+    }
+
+    private func normalise(_ out: UnsafeMutableBufferPointer<Float>) {
         if config.depthNorm, let m = config.maxDepth {
             let md = Float(m)
             for i in out.indices { out[i] = out[i] / md }
         }
-        return out
+    }
+
+    /// The finished target [S, S] into `out` from millimetres [h, w] (overwritten).
+    public func compute(_ values: UnsafeMutableBufferPointer<Float>, height: Int, width: Int, resize: AntialiasResize,
+                        into out: UnsafeMutableBufferPointer<Float>, scratch: inout [Float]) {
+        let n = height * width
+        let v = UnsafeMutableBufferPointer(rebasing: values[0..<n])
+        metres(v)
+        resize.run(UnsafeBufferPointer(v), into: out, scratch: &scratch)
+        normalise(out)
     }
 }

@@ -66,9 +66,10 @@ public final class SpectrogramTransform: @unchecked Sendable {
             return signal[j]
         }
         let left = (p.nFFT - p.winLength) / 2
+        // Outside the window the frame is always 0 (the out-of-place r2c plan keeps its input).
+        for k in 0..<p.nFFT { ws.input[k] = 0 }
         for t in 0..<frames {
             let start = t * p.hopLength
-            for k in 0..<p.nFFT { ws.input[k] = 0 }
             for k in left..<(left + p.winLength) { ws.input[k] = padded(start + k) * window[k] }
             fft.execute(ws)
             for f in 0..<bins { out[f * frames + t] = ws.magnitude(f) }

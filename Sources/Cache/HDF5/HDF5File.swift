@@ -8,6 +8,7 @@ public final class HDF5File {
 
     public let path: String
     let id: hid_t
+    private var isOpen = true
 
     public init(path: String, mode: Mode) throws {
         self.path = path
@@ -26,7 +27,13 @@ public final class HDF5File {
         id = fid
     }
 
-    deinit { H5Fclose(id) }
+    deinit { close() }
+
+    /// Closes the file (every dataset handle must be released first); idempotent.
+    public func close() {
+        if isOpen { H5Fclose(id) }
+        isOpen = false
+    }
 
     /// Writes buffered data to disk.
     public func flush() throws {
@@ -72,10 +79,15 @@ public final class HDF5File {
         defer { H5Sclose(space) }
         let dcpl = H5Pcreate(bv_h5p_dataset_create())
         defer { H5Pclose(dcpl) }
-        if let rows = chunkRows, shape.first.map({ $0 > 0 }) == true {
+        if let rows = chunkRows, shape.allSatisfy({ $0 > 0 }) {
             var chunk = dims
             chunk[0] = hsize_t(min(rows, shape[0]))
             H5Pset_chunk(dcpl, Int32(chunk.count), &chunk)
+            // Allocate every chunk now and never write fill values: later writes then touch
+            // raw data only, never the file's metadata, so a killed writer cannot corrupt
+            // what was flushed before (and nothing is written twice).
+            H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY)
+            H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER)
         }
         let ds = H5Dcreate2(id, name, type, space, bv_h5p_default(), dcpl, bv_h5p_default())
         guard ds >= 0 else { throw HDF5Error(path: path, what: "cannot create dataset \(name) \(shape)") }
@@ -84,7 +96,11 @@ public final class HDF5File {
 
     public func openDataset(_ name: String) throws -> HDF5Dataset {
         guard exists(name) else { throw HDF5Error(path: path, what: "no dataset \(name)") }
-        let ds = H5Dopen2(id, name, bv_h5p_default())
+        // No chunk cache: a sample is one whole chunk, read straight into the caller's buffer.
+        let dapl = H5Pcreate(bv_h5p_dataset_access())
+        defer { H5Pclose(dapl) }
+        H5Pset_chunk_cache(dapl, 0, 0, 1.0)
+        let ds = H5Dopen2(id, name, dapl)
         guard ds >= 0 else { throw HDF5Error(path: path, what: "cannot open dataset \(name)") }
         return HDF5Dataset(file: self, name: name, id: ds)
     }

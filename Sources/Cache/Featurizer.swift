@@ -1,0 +1,261 @@
+import Foundation
+import Ingest
+
+/// Builds the feature cache of a manifest for one feature config (SPEC section 3).
+///
+/// Crash safety: the cache is written as `features.h5.partial`, with every chunk allocated
+/// up front so that writing samples never touches HDF5 metadata; after each batch the file
+/// is flushed and `progress.json` (written atomically) records how many samples of each
+/// split are on disk. A rerun resumes from there; the finished file is renamed to
+/// `features.h5` only after `complete = 1` is written and flushed, so no reader ever sees
+/// an incomplete cache under the final name.
+public struct Featurizer {
+    public var manifest: Manifest
+    public var root: DatasetRoot
+    public var config: FeatureConfig
+    public var location: CacheLocation
+    /// Samples computed in parallel and written between two flushes.
+    public var batchSize = 32
+    public var showProgress = isatty(STDERR_FILENO) != 0
+    /// Called after each flushed batch with the samples done so far (tests stop here).
+    public var afterBatch: ((Int) -> Void)?
+
+    public init(manifest: Manifest, root: DatasetRoot, config: FeatureConfig, cacheDir: URL) {
+        self.manifest = manifest
+        self.root = root
+        self.config = config
+        location = CacheLocation(cacheDir: cacheDir, config: config, manifestDigest: manifest.digest)
+    }
+
+    public struct Summary: Sendable {
+        public var path: URL
+        public var reused: Bool
+        public var resumedFrom: Int
+        public var perSplit: [Split: Int]
+        public var bytes: Int
+        public var seconds: Double
+        public var computed: Int
+        public var samplesPerSecond: Double { seconds > 0 ? Double(computed) / seconds : 0 }
+    }
+
+    struct Progress: Codable, Equatable {
+        var key: String
+        var done: [String: Int]
+    }
+
+    /// Waveform length shared by every sample (the shortest, after the cut).
+    var waveformLength: Int {
+        let frames = manifest.samples.map(\.audioInfo.frames).min() ?? 0
+        return min(frames, config.cutSamples ?? frames)
+    }
+
+    func audioShape() -> [Int] {
+        config.audioFormat == .waveform ? [2, waveformLength] : [2, config.imagesSize, config.imagesSize]
+    }
+
+    public func run(force: Bool = false) throws -> Summary {
+        let fm = FileManager.default
+        let start = Date()
+        if force {
+            for url in [location.file, location.partial, location.progress] { try? fm.removeItem(at: url) }
+        }
+        if fm.fileExists(atPath: location.file.path) {
+            let cache = try FeatureCache(path: location.file)
+            var perSplit: [Split: Int] = [:]
+            for s in Split.allCases { perSplit[s] = cache.count(s) }
+            return Summary(path: location.file, reused: true, resumedFrom: 0, perSplit: perSplit,
+                           bytes: fileSize(location.file), seconds: 0, computed: 0)
+        }
+        do {
+            try fm.createDirectory(at: location.directory, withIntermediateDirectories: true)
+        } catch {
+            throw IngestError.write(path: location.directory.path, reason: error.localizedDescription)
+        }
+        let splits = Dictionary(grouping: manifest.samples, by: \.split)
+        let (file, progress) = try openOrCreate(splits: splits)
+        let resumedFrom = progress.done.values.reduce(0, +)
+        var state = progress
+        let extractor = FeatureExtractor(config: config)
+        let total = manifest.samples.count
+        let reporter = ProgressReporter(label: "featurize", total: total, enabled: showProgress)
+        reporter.advance(by: resumedFrom)
+        var computed = 0
+        let audioSize = audioShape().reduce(1, *)
+        let depthSize = config.depthShape.reduce(1, *)
+        let workers = ProcessInfo.processInfo.activeProcessorCount
+        let workspaces = (0..<workers).map { _ in extractor.makeWorkspace() }
+        // Batch buffers, reused: samples are computed straight into their rows.
+        var audioBatch = [Float](repeating: 0, count: batchSize * audioSize)
+        var depthBatch = [Float](repeating: 0, count: batchSize * depthSize)
+        do {
+            for split in Split.allCases {
+                let samples = splits[split] ?? []
+                guard !samples.isEmpty else { continue }
+                let audioDS = try file.openDataset(FeatureCacheSchema.audio(split))
+                let depthDS = try file.openDataset(FeatureCacheSchema.depth(split))
+                var next = state.done[split.rawValue] ?? 0
+                while next < samples.count {
+                    let end = min(next + batchSize, samples.count)
+                    let batch = Array(samples[next..<end])
+                    try computeBatch(batch, extractor: extractor, workspaces: workspaces,
+                                     audio: &audioBatch, depth: &depthBatch)
+                    try audioBatch.withUnsafeBufferPointer {
+                        try audioDS.writeRows(next, count: batch.count, UnsafeBufferPointer(rebasing: $0[0..<(batch.count * audioSize)]))
+                    }
+                    try depthBatch.withUnsafeBufferPointer {
+                        try depthDS.writeRows(next, count: batch.count, UnsafeBufferPointer(rebasing: $0[0..<(batch.count * depthSize)]))
+                    }
+                    try file.flush()
+                    next = end
+                    computed += batch.count
+                    state.done[split.rawValue] = next
+                    try writeProgress(state)
+                    reporter.advance(by: batch.count)
+                    afterBatch?(state.done.values.reduce(0, +))
+                }
+            }
+            try file.setAttribute("complete", 1)
+            try file.flush()
+        } catch {
+            reporter.finish()
+            throw error
+        }
+        reporter.finish()
+        file.close()
+        do {
+            try fm.moveItem(at: location.partial, to: location.file)
+        } catch {
+            throw IngestError.write(path: location.file.path, reason: error.localizedDescription)
+        }
+        try? fm.removeItem(at: location.progress)
+        var perSplit: [Split: Int] = [:]
+        for s in Split.allCases { perSplit[s] = splits[s]?.count ?? 0 }
+        return Summary(path: location.file, reused: false, resumedFrom: resumedFrom, perSplit: perSplit,
+                       bytes: fileSize(location.file), seconds: Date().timeIntervalSince(start), computed: computed)
+    }
+
+    /// Reopens a partial cache that belongs to this key and whose progress is known, or
+    /// starts a new one (a partial file without progress cannot be trusted).
+    private func openOrCreate(splits: [Split: [SampleRecord]]) throws -> (HDF5File, Progress) {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: location.partial.path),
+           let data = try? Data(contentsOf: location.progress),
+           let progress = try? JSONDecoder().decode(Progress.self, from: data),
+           progress.key == location.key,
+           let file = try? HDF5File(path: location.partial.path, mode: .readWrite),
+           Split.allCases.allSatisfy({ (progress.done[$0.rawValue] ?? 0) <= (splits[$0]?.count ?? 0) }) {
+            return (file, progress)
+        }
+        try? fm.removeItem(at: location.progress)
+        let file = try HDF5File(path: location.partial.path, mode: .create)
+        let audioShape = audioShape()
+        for split in Split.allCases {
+            let samples = splits[split] ?? []
+            try file.createGroup("/\(split.rawValue)")
+            _ = try file.createFloatDataset(FeatureCacheSchema.audio(split), shape: [samples.count] + audioShape)
+            _ = try file.createFloatDataset(FeatureCacheSchema.depth(split), shape: [samples.count] + config.depthShape)
+            let ids = try file.createStringDataset(FeatureCacheSchema.sample(split), count: samples.count,
+                                                   maxLength: samples.map { $0.id.utf8.count }.max() ?? 1)
+            if !samples.isEmpty { try ids.writeStrings(samples.map(\.id)) }
+        }
+        try FeatureCacheSchema.write(config, manifestDigest: manifest.digest, into: file)
+        try file.flush()
+        let progress = Progress(key: location.key, done: Dictionary(uniqueKeysWithValues: Split.allCases.map { ($0.rawValue, 0) }))
+        try writeProgress(progress)
+        return (file, progress)
+    }
+
+    private func writeProgress(_ p: Progress) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try writeFile(try encoder.encode(p), to: location.progress)
+    }
+
+    /// Features of a batch, computed on every core into rows of `audio` and `depth`.
+    /// The first failing sample (in batch order) is the error thrown.
+    func computeBatch(_ batch: [SampleRecord], extractor: FeatureExtractor, workspaces: [FeatureExtractor.Workspace],
+                      audio: inout [Float], depth: inout [Float]) throws {
+        let workers = min(workspaces.count, batch.count)
+        let audioSize = audio.count / batchSize, depthSize = depth.count / batchSize
+        var errors = [Error?](repeating: nil, count: batch.count)
+        audio.withUnsafeMutableBufferPointer { a in
+            depth.withUnsafeMutableBufferPointer { d in
+                errors.withUnsafeMutableBufferPointer { errs in
+                    let (a, d, errs) = (a, d, errs)  // each row is written by exactly one worker
+                    DispatchQueue.concurrentPerform(iterations: workers) { w in
+                        var i = w
+                        while i < batch.count {
+                            do {
+                                try features(of: batch[i], extractor: extractor, workspace: workspaces[w],
+                                             audio: UnsafeMutableBufferPointer(rebasing: a[(i * audioSize)..<((i + 1) * audioSize)]),
+                                             depth: UnsafeMutableBufferPointer(rebasing: d[(i * depthSize)..<((i + 1) * depthSize)]))
+                            } catch {
+                                errs[i] = error
+                            }
+                            i += workers
+                        }
+                    }
+                }
+            }
+        }
+        if let error = errors.compactMap({ $0 }).first { throw error }
+    }
+
+    /// Reads one sample's files and computes its audio features and depth target into
+    /// `audio` and `depth`, with the workspace's buffers.
+    public func features(of sample: SampleRecord, extractor: FeatureExtractor, workspace ws: FeatureExtractor.Workspace,
+                         audio: UnsafeMutableBufferPointer<Float>, depth: UnsafeMutableBufferPointer<Float>) throws {
+        func load(_ record: FileRecord, into buffer: inout [UInt8]) throws -> Int {
+            let n = try readFile(root.url(relative: record.path), into: &buffer)
+            guard n == record.bytes else {
+                throw CacheError.sample(id: sample.id, reason: "\(record.path) is \(n) bytes, the manifest says \(record.bytes): the dataset changed since ingest (run `batvision validate`)")
+            }
+            return n
+        }
+        switch manifest.dataset {
+        case .batvisionv2:
+            let n = try load(sample.audio[0], into: &ws.audioBytes)
+            try ws.audioBytes.withUnsafeBytes { raw in
+                try AudioDecoder.decode(UnsafeRawBufferPointer(rebasing: raw[0..<n]), path: sample.audio[0].path,
+                                        into: &ws.clip, scratch: &ws.interleaved)
+            }
+        case .batvisionv1:
+            var ears: [[Float]] = []
+            for record in sample.audio {
+                let n = try load(record, into: &ws.earBytes)
+                ears.append(try NPYArray(data: Data(ws.earBytes[0..<n]), path: record.path).floats())
+            }
+            let n = min(ears[0].count, ears[1].count)
+            ws.clip = AudioClip(channels: 2, sampleRate: FeatureConfig.sampleRate, frames: n, encoding: "npy",
+                                samples: Array(ears[0].prefix(n)) + Array(ears[1].prefix(n)))
+        }
+        try extractor.audio(ws.clip, into: audio, workspace: ws)
+        let n = try load(sample.depth, into: &ws.depthBytes)
+        // Parse the bytes in place: the Data below lives only inside this closure.
+        try ws.depthBytes.withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { throw CacheError.sample(id: sample.id, reason: "\(sample.depth.path) is empty") }
+            let depthArr = try NPYArray(data: Data(bytesNoCopy: base, count: n, deallocator: .none), path: sample.depth.path)
+            guard depthArr.shape.count == 2, depthArr.count > 0 else {
+                throw CacheError.sample(id: sample.id, reason: "\(sample.depth.path): depth has shape \(depthArr.shape), expected 2-D")
+            }
+            extractor.depth(depthArr, into: depth, workspace: ws)
+        }
+    }
+
+    /// One sample's tensors as arrays (for checks and tests).
+    public func features(of sample: SampleRecord, extractor: FeatureExtractor,
+                         workspace ws: FeatureExtractor.Workspace) throws -> ([Float], [Float]) {
+        var a = [Float](repeating: 0, count: audioShape().reduce(1, *))
+        var d = [Float](repeating: 0, count: config.depthShape.reduce(1, *))
+        try a.withUnsafeMutableBufferPointer { ab in
+            try d.withUnsafeMutableBufferPointer { db in
+                try features(of: sample, extractor: extractor, workspace: ws, audio: ab, depth: db)
+            }
+        }
+        return (a, d)
+    }
+
+    private func fileSize(_ url: URL) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.intValue ?? 0
+    }
+}
