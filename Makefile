@@ -18,8 +18,9 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
-# The test suite (what CI runs).
+# The test suite (what CI runs). h5py is for the interop test (a cache read by plain h5py).
 test: deps
+	@python3 -c "import h5py, numpy" 2>/dev/null || python3 -m pip install -q h5py numpy
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the synthetic default: write a synthetic Batvision V2 dataset (once),
-# ingest it into a manifest, and validate the files against it. Rerunning skips the
-# synthesis that is already done.
+# ingest it into a manifest, validate the files against it, and featurize it into the HDF5
+# cache with the V2 defaults of conf/dataset/batvisionv2.yaml. Rerunning skips the
+# synthesis and reuses the finished cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BV=.build/release/batvision
@@ -18,3 +19,4 @@ else
 fi
 $BV ingest --dataset batvisionv2 --dataset_dir "$DATA" --manifest "$MANIFEST"
 $BV validate --manifest "$MANIFEST" --dataset_dir "$DATA"
+$BV featurize --dataset batvisionv2 --manifest "$MANIFEST"

@@ -18,6 +18,9 @@ struct FeaturizeCommand: ParsableCommand {
     @Flag(name: .customLong("force"), help: "Rebuild the cache even if it is complete.")
     var force = false
 
+    @Option(name: .customLong("flush_every"), help: "Samples computed and written between two flushes (resume points).")
+    var flushEvery: Int = 32
+
     @Flag(name: .customLong("quiet"), help: "No progress display.")
     var quiet = false
 
@@ -28,6 +31,7 @@ struct FeaturizeCommand: ParsableCommand {
         var featurizer = Featurizer(manifest: manifest, root: root, config: config,
                                     cacheDir: URL(fileURLWithPath: try settings.string("cache_dir")))
         featurizer.showProgress = !quiet && isatty(STDERR_FILENO) != 0
+        featurizer.batchSize = max(1, flushEvery)
         let s = try featurizer.run(force: force)
         let splits = Split.allCases.map { "\($0.rawValue) \(s.perSplit[$0] ?? 0)" }.joined(separator: ", ")
         if s.reused {
