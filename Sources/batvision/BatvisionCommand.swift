@@ -13,7 +13,7 @@ struct Batvision: ParsableCommand {
           batvision validate --dataset_dir data/synth-v2 --manifest data-manifests/batvisionv2-synth-v2.json
           batvision featurize --dataset batvisionv2 --manifest data-manifests/batvisionv2-synth-v2.json
         """,
-        subcommands: [SynthCommand.self, IngestCommand.self, FeaturizeCommand.self, ValidateCommand.self])
+        subcommands: [SynthCommand.self, IngestCommand.self, FeaturizeCommand.self, ValidateCommand.self, BenchCommand.self])
 }
 
 /// Prints to stderr.

@@ -44,12 +44,22 @@ public struct DepthTarget: Sendable {
         let v1 = config.dataset == .batvisionv1
         npy.body.withUnsafeBytes { raw in
             if npy.dtype == .uint16 {
+                let thousand = SIMD8<Float>(repeating: 1000), clip8 = SIMD8<Float>(repeating: clip)
                 resize.run(rows: { y, row in
                     let src = raw.baseAddress.map { $0 + 2 * y * w }
                     guard let src else { return }
-                    for x in 0..<w {
+                    var x = 0
+                    // Eight pixels at a time: the same IEEE division and clip as one at a time.
+                    while x + 8 <= w {
+                        let u = src.loadUnaligned(fromByteOffset: 2 * x, as: SIMD8<UInt16>.self)
+                        let v = SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: u)) / thousand
+                        (UnsafeMutableRawPointer(row) + 4 * x).storeBytes(of: v.replacing(with: clip8, where: v .> clip8), as: SIMD8<Float>.self)
+                        x += 8
+                    }
+                    while x < w {
                         let v = Float(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * x, as: UInt16.self))) / 1000
                         row[x] = v > clip ? clip : v
+                        x += 1
                     }
                 }, into: out, scratch: &scratch)
             } else {
