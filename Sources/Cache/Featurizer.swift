@@ -38,6 +38,16 @@ public struct Featurizer {
         public var samplesPerSecond: Double { seconds > 0 ? Double(computed) / seconds : 0 }
     }
 
+    /// The writer queue's error, read by the main thread after waiting for it.
+    final class ErrorBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: Error?
+        var error: Error? {
+            get { lock.lock(); defer { lock.unlock() }; return stored }
+            set { lock.lock(); stored = newValue; lock.unlock() }
+        }
+    }
+
     struct Progress: Codable, Equatable {
         var key: String
         var done: [String: Int]
@@ -84,13 +94,23 @@ public struct Featurizer {
         let depthSize = config.depthShape.reduce(1, *)
         let workers = ProcessInfo.processInfo.activeProcessorCount
         let workspaces = (0..<workers).map { _ in extractor.makeWorkspace() }
-        // Batch buffers, reused: samples are computed straight into their rows.
-        var audioBatch = [Float](repeating: 0, count: batchSize * audioSize)
-        var depthBatch = [Float](repeating: 0, count: batchSize * depthSize)
+        // Two sets of batch buffers: while one batch is written (HDF5 calls stay on the
+        // writer queue, one at a time), the next is computed into the other set.
+        var audioBuffers = [[Float]](repeating: [Float](repeating: 0, count: batchSize * audioSize), count: 2)
+        var depthBuffers = [[Float]](repeating: [Float](repeating: 0, count: batchSize * depthSize), count: 2)
+        let writer = DispatchQueue(label: "batvision.featurize.writer")
+        let writing = DispatchGroup()
+        let writeError = ErrorBox()
+        func finishWrite() throws {
+            writing.wait()
+            if let e = writeError.error { throw e }
+        }
         do {
+            var current = 0
             for split in Split.allCases {
                 let samples = splits[split] ?? []
                 guard !samples.isEmpty else { continue }
+                try finishWrite()
                 let audioDS = try file.openDataset(FeatureCacheSchema.audio(split))
                 let depthDS = try file.openDataset(FeatureCacheSchema.depth(split))
                 var next = state.done[split.rawValue] ?? 0
@@ -98,25 +118,41 @@ public struct Featurizer {
                     let end = min(next + batchSize, samples.count)
                     let batch = Array(samples[next..<end])
                     try computeBatch(batch, extractor: extractor, workspaces: workspaces,
-                                     audio: &audioBatch, depth: &depthBatch)
-                    try audioBatch.withUnsafeBufferPointer {
-                        try audioDS.writeRows(next, count: batch.count, UnsafeBufferPointer(rebasing: $0[0..<(batch.count * audioSize)]))
+                                     audio: &audioBuffers[current], depth: &depthBuffers[current])
+                    try finishWrite()
+                    let audio = audioBuffers[current], depth = depthBuffers[current]
+                    let start = next, count = batch.count
+                    // The progress this write will make true; recorded only after the flush.
+                    state.done[split.rawValue] = end
+                    let progress = state
+                    writing.enter()
+                    writer.async {
+                        defer { writing.leave() }
+                        do {
+                            try audio.withUnsafeBufferPointer {
+                                try audioDS.writeRows(start, count: count, UnsafeBufferPointer(rebasing: $0[0..<(count * audioSize)]))
+                            }
+                            try depth.withUnsafeBufferPointer {
+                                try depthDS.writeRows(start, count: count, UnsafeBufferPointer(rebasing: $0[0..<(count * depthSize)]))
+                            }
+                            try file.flush()
+                            try writeProgress(progress)
+                            reporter.advance(by: count)
+                            afterBatch?(progress.done.values.reduce(0, +))
+                        } catch {
+                            writeError.error = error
+                        }
                     }
-                    try depthBatch.withUnsafeBufferPointer {
-                        try depthDS.writeRows(next, count: batch.count, UnsafeBufferPointer(rebasing: $0[0..<(batch.count * depthSize)]))
-                    }
-                    try file.flush()
                     next = end
-                    computed += batch.count
-                    state.done[split.rawValue] = next
-                    try writeProgress(state)
-                    reporter.advance(by: batch.count)
-                    afterBatch?(state.done.values.reduce(0, +))
+                    computed += count
+                    current ^= 1
                 }
             }
+            try finishWrite()
             try file.setAttribute("complete", 1)
             try file.flush()
         } catch {
+            writing.wait()
             reporter.finish()
             throw error
         }
