@@ -138,7 +138,11 @@ public final class FeatureExtractor: @unchecked Sendable {
     }
 
     /// The depth target [1, S, S] into `out` straight from a stored 2-D depth map.
-    public func depth(_ npy: NPYArray, into out: UnsafeMutableBufferPointer<Float>, workspace ws: Workspace) {
+    public func depth(_ npy: NPYArray, into out: UnsafeMutableBufferPointer<Float>, workspace ws: Workspace) throws {
+        let s = config.imagesSize
+        guard npy.shape.count == 2, npy.count > 0, out.count >= s * s else {
+            throw CacheError.feature("depth map of shape \(npy.shape) (expected 2-D) or an output of \(out.count) values (expected \(s * s))")
+        }
         depthTarget.compute(npy, resize: ws.resize(npy.shape[0], npy.shape[1], to: config.imagesSize), into: out,
                             scratch: &ws.scratch, values: &ws.depthValues)
     }

@@ -248,6 +248,10 @@ public struct Featurizer {
             }
             return n
         }
+        let ears = manifest.dataset == .batvisionv1 ? 2 : 1
+        guard sample.audio.count == ears else {
+            throw CacheError.sample(id: sample.id, reason: "the manifest lists \(sample.audio.count) audio file(s), \(manifest.dataset.rawValue) has \(ears): run ingest again")
+        }
         switch manifest.dataset {
         case .batvisionv2:
             let n = try load(sample.audio[0], into: &ws.audioBytes)
@@ -274,7 +278,7 @@ public struct Featurizer {
             guard depthArr.shape.count == 2, depthArr.count > 0 else {
                 throw CacheError.sample(id: sample.id, reason: "\(sample.depth.path): depth has shape \(depthArr.shape), expected 2-D")
             }
-            extractor.depth(depthArr, into: depth, workspace: ws)
+            try extractor.depth(depthArr, into: depth, workspace: ws)
         }
     }
 

@@ -74,7 +74,11 @@ import TestSupport
         #expect(depthError < 1e-5, "absolute depth error \(depthError)")
         // The featurizer's path: rows converted from the stored dtype on the fly.
         var fused = [Float](repeating: -1, count: depth.count)
-        fused.withUnsafeMutableBufferPointer { extractor.depth(depthArr, into: $0, workspace: ws) }
+        try fused.withUnsafeMutableBufferPointer { try extractor.depth(depthArr, into: $0, workspace: ws) }
+        #expect(throws: CacheError.self) {
+            var out = [Float](repeating: 0, count: 4)
+            try out.withUnsafeMutableBufferPointer { try extractor.depth(depthArr, into: $0, workspace: ws) }
+        }
         #expect(maxAbsoluteError(fused, goldenDepth.values) < 1e-5)
         #expect(fused == depth)
     }
