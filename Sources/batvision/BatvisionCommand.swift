@@ -1,5 +1,7 @@
 import ArgumentParser
+import Cache
 import Foundation
+import Ingest
 
 @main
 struct Batvision: ParsableCommand {
@@ -14,6 +16,28 @@ struct Batvision: ParsableCommand {
           batvision featurize --dataset batvisionv2 --manifest data-manifests/batvisionv2-synth-v2.json
         """,
         subcommands: [SynthCommand.self, IngestCommand.self, FeaturizeCommand.self, ValidateCommand.self, BenchCommand.self])
+
+    /// Exit status: 0 success, 1 findings (problems, changed files), 2 errors that stopped
+    /// the command (bad data, bad settings), 64 usage errors.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as IngestError {
+            fail(error.description)
+        } catch let error as CacheError {
+            fail(error.description)
+        } catch let error as HDF5Error {
+            fail(error.description)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    static func fail(_ message: String) -> Never {
+        warn("error: \(message)")
+        Foundation.exit(2)
+    }
 }
 
 /// Prints to stderr.
