@@ -51,13 +51,3 @@ public func formatDuration(_ seconds: Double) -> String {
     if s < 3600 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
     return "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m"
 }
-
-/// Runs `body(i)` for i in 0..<count on every core, results in index order.
-public func parallelMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
-    var results = [T?](repeating: nil, count: count)
-    results.withUnsafeMutableBufferPointer { out in
-        let base = out  // each index is written by exactly one iteration
-        DispatchQueue.concurrentPerform(iterations: count) { i in base[i] = body(i) }
-    }
-    return results.compactMap { $0 }
-}
