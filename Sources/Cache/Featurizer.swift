@@ -105,6 +105,8 @@ public struct Featurizer {
             writing.wait()
             if let e = writeError.error { throw e }
         }
+        var datasets: [HDF5Dataset] = []
+        defer { datasets.forEach { $0.close() } }
         do {
             var current = 0
             for split in Split.allCases {
@@ -113,6 +115,7 @@ public struct Featurizer {
                 try finishWrite()
                 let audioDS = try file.openDataset(FeatureCacheSchema.audio(split))
                 let depthDS = try file.openDataset(FeatureCacheSchema.depth(split))
+                datasets += [audioDS, depthDS]
                 var next = state.done[split.rawValue] ?? 0
                 while next < samples.count {
                     let end = min(next + batchSize, samples.count)
@@ -157,6 +160,8 @@ public struct Featurizer {
             throw error
         }
         reporter.finish()
+        // Every handle closed before the file: nothing may write to it after the rename.
+        datasets.forEach { $0.close() }
         file.close()
         do {
             try fm.moveItem(at: location.partial, to: location.file)

@@ -140,13 +140,22 @@ public final class HDF5Dataset {
     public let name: String
     let id: hid_t
 
+    private var isOpen = true
+
     init(file: HDF5File, name: String, id: hid_t) {
         self.file = file
         self.name = name
         self.id = id
     }
 
-    deinit { H5Dclose(id) }
+    deinit { close() }
+
+    /// Releases the handle now (idempotent). The file only really closes when its last
+    /// dataset does, so writers close their datasets before the file.
+    public func close() {
+        if isOpen { H5Dclose(id) }
+        isOpen = false
+    }
 
     public var shape: [Int] {
         let space = H5Dget_space(id)
