@@ -5,16 +5,7 @@ import TestSupport
 /// The command line as a user meets it: exit statuses and messages.
 @Suite struct CLITests {
     func run(_ args: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = try batvisionExecutable()
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return (p.terminationStatus, text)
+        try runProcess(try batvisionExecutable(), args)
     }
 
     @Test func v1MelIsRefusedBeforeAnyWork() throws {

@@ -18,17 +18,10 @@ import TestSupport
             try writeFile(NPYWriter.encode(s.depth, shape: cache.depthShape), to: expected.appendingPathComponent("\(split.rawValue).\(index).depth.npy"))
         }
         let repo = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", repo.appendingPathComponent("Tests/interop/check_cache.py").path, path.path,
-                       expected.path, repo.appendingPathComponent("README.md").path]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(text)")
+        let (status, text) = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), [
+            "python3", repo.appendingPathComponent("Tests/interop/check_cache.py").path, path.path,
+            expected.path, repo.appendingPathComponent("README.md").path])
+        #expect(status == 0, "\(text)")
         #expect(text.contains("8 arrays identical"), "\(text)")
     }
 }

@@ -70,3 +70,17 @@ public func maxAbsoluteError(_ a: [Float], _ b: [Float]) -> Double {
     guard a.count == b.count else { return .infinity }
     return zip(a, b).reduce(0.0) { max($0, abs(Double($1.0) - Double($1.1))) }
 }
+
+/// Runs a program to completion, stdout and stderr captured together.
+public func runProcess(_ executable: URL, _ args: [String]) throws -> (status: Int32, output: String) {
+    let p = Process()
+    p.executableURL = executable
+    p.arguments = args
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    p.standardError = pipe
+    try p.run()
+    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return (p.terminationStatus, text)
+}
