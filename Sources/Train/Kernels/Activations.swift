@@ -1,0 +1,31 @@
+import Foundation
+
+/// Elementwise activations, forward and backward side by side. The U-Net applies its
+/// LeakyReLU and ReLU in place (PyTorch's inplace=True), and so do these.
+enum Activations {
+    static func leakyReLU(_ x: UnsafeMutablePointer<Float>, count: Int, slope: Float = 0.2) {
+        for i in 0..<count where x[i] < 0 { x[i] *= slope }
+    }
+
+    /// dX = dY * (y > 0 ? 1 : slope), from the activation's output y (same sign as its input).
+    static func leakyReLUBackward(output y: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, count: Int, slope: Float = 0.2) {
+        for i in 0..<count where !(y[i] > 0) { d[i] *= slope }
+    }
+
+    static func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count where !(x[i] > 0) { x[i] = 0 }
+    }
+
+    static func reluBackward(output y: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count where !(y[i] > 0) { d[i] = 0 }
+    }
+
+    static func sigmoid(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { x[i] = 1 / (1 + Foundation.exp(-x[i])) }
+    }
+
+    /// dX = dY * y * (1 - y).
+    static func sigmoidBackward(output y: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { d[i] *= y[i] * (1 - y[i]) }
+    }
+}
