@@ -38,10 +38,10 @@ public final class Optimizer {
             for p in parameters {
                 let w = p.value.pointer, g = p.grad.pointer
                 let wd = Float(weightDecay), alpha = Float(-lr)
-                for i in 0..<p.count {
+                parallelRanges(p.count, grain: 1 << 16) { range in for i in range {
                     let gi = wd != 0 ? g[i] + wd * w[i] : g[i]
                     w[i] = w[i] + alpha * gi
-                }
+                } }
             }
         case .Adam, .AdamW:
             let decay = Float(1 - lr * weightDecay)
@@ -53,17 +53,17 @@ public final class Optimizer {
             for (k, p) in parameters.enumerated() {
                 let w = p.value.pointer, g = p.grad.pointer
                 let m = expAvg[k].pointer, v = expAvgSq[k].pointer
-                let decoupled = kind == .AdamW
-                for i in 0..<p.count {
+                let decoupled = kind == .AdamW, wd = weightDecay
+                parallelRanges(p.count, grain: 1 << 16) { range in for i in range {
                     var gi = g[i]
-                    if weightDecay != 0 {
+                    if wd != 0 {
                         if decoupled { w[i] = w[i] * decay } else { gi = gi + wdF * w[i] }
                     }
                     m[i] = m[i] + oneMinusBeta1 * (gi - m[i])          // lerp, weight < 0.5
                     v[i] = v[i] * b2 + oneMinusBeta2 * gi * gi          // mul_, addcmul_
                     let denom = v[i].squareRoot() / bc2Sqrt + epsF
                     w[i] = w[i] + negStep * m[i] / denom                 // addcdiv_
-                }
+                } }
             }
         }
     }

@@ -21,7 +21,7 @@ final class Conv2d {
             let n1 = Swift.min(batch, n0 + chunk), cols = (n1 - n0) * pixels
             Im2Col.gather(x, channels: inChannels, batch: batch, height: height, width: width,
                           samples: n0..<n1, into: col.pointer)
-            sgemm(transA: false, transB: false, m: outChannels, n: cols, k: k,
+            parallelSgemm(transA: false, transB: false, m: outChannels, n: cols, k: k,
                   a: weight.value.pointer, lda: k, b: col.pointer, ldb: cols,
                   beta: 0, c: out + n0 * pixels, ldc: batch * pixels)
         }
@@ -38,11 +38,11 @@ final class Conv2d {
             let n1 = Swift.min(batch, n0 + chunk), cols = (n1 - n0) * pixels
             Im2Col.gather(x, channels: inChannels, batch: batch, height: height, width: width,
                           samples: n0..<n1, into: col.pointer)
-            sgemm(transA: false, transB: true, m: outChannels, n: k, k: cols,
+            parallelSgemm(transA: false, transB: true, m: outChannels, n: k, k: cols,
                   a: dOut + n0 * pixels, lda: batch * pixels, b: col.pointer, ldb: cols,
                   beta: 1, c: weight.grad.pointer, ldc: k)
             guard let dX else { continue }
-            sgemm(transA: true, transB: false, m: k, n: cols, k: outChannels,
+            parallelSgemm(transA: true, transB: false, m: k, n: cols, k: outChannels,
                   a: weight.value.pointer, lda: k, b: dOut + n0 * pixels, ldb: batch * pixels,
                   beta: 0, c: col.pointer, ldc: cols)
             Im2Col.scatterAdd(col.pointer, channels: inChannels, batch: batch, height: height, width: width,

@@ -24,7 +24,7 @@ final class ConvTranspose2d {
         out.update(repeating: 0, count: outChannels * outPlane)
         for n0 in stride(from: 0, to: batch, by: chunk) {
             let n1 = Swift.min(batch, n0 + chunk), cols = (n1 - n0) * pixels
-            sgemm(transA: true, transB: false, m: rows, n: cols, k: inChannels,
+            parallelSgemm(transA: true, transB: false, m: rows, n: cols, k: inChannels,
                   a: weight.value.pointer, lda: rows, b: x + n0 * pixels, ldb: batch * pixels,
                   beta: 0, c: col.pointer, ldc: cols)
             Im2Col.scatterAdd(col.pointer, channels: outChannels, batch: batch, height: 2 * h, width: 2 * w,
@@ -48,10 +48,10 @@ final class ConvTranspose2d {
             let n1 = Swift.min(batch, n0 + chunk), cols = (n1 - n0) * pixels
             Im2Col.gather(dOut, channels: outChannels, batch: batch, height: 2 * h, width: 2 * w,
                           samples: n0..<n1, into: col.pointer)
-            sgemm(transA: false, transB: true, m: inChannels, n: rows, k: cols,
+            parallelSgemm(transA: false, transB: true, m: inChannels, n: rows, k: cols,
                   a: x + n0 * pixels, lda: batch * pixels, b: col.pointer, ldb: cols,
                   beta: 1, c: weight.grad.pointer, ldc: rows)
-            sgemm(transA: false, transB: false, m: inChannels, n: cols, k: rows,
+            parallelSgemm(transA: false, transB: false, m: inChannels, n: cols, k: rows,
                   a: weight.value.pointer, lda: rows, b: col.pointer, ldb: cols,
                   beta: 0, c: dX + n0 * pixels, ldc: batch * pixels)
         }

@@ -81,8 +81,7 @@ final class UNetLevel {
         if kind == .outermost {
             a = x
         } else {
-            out.pointer.update(from: x, count: aCount)
-            Activations.leakyReLU(out.pointer, count: aCount)
+            Activations.leakyReLU(x, into: out.pointer, count: aCount)
             a = UnsafePointer(out.pointer)
         }
         down.forward(a, batch: n, height: h, width: w, out: d.pointer, col: col)
@@ -99,8 +98,7 @@ final class UNetLevel {
         if let sub {
             sub.forward(subInput, batch: n, height: h / 2, width: w / 2, training: training, col: col)
             r.ensure(sub.out.count)
-            r.pointer.update(from: sub.out.pointer, count: sub.out.count)
-            Activations.relu(r.pointer, count: r.count)
+            Activations.relu(sub.out.pointer, into: r.pointer, count: r.count)
             rIn = UnsafePointer(r.pointer)
             rChannels = sub.outputChannels
         } else {
@@ -152,7 +150,6 @@ final class UNetLevel {
         let a: UnsafePointer<Float> = kind == .outermost ? x : UnsafePointer(out.pointer)
         down.backward(a, dOut: gDconv, dX: gX, batch: n, height: h, width: w, col: col)
         guard let gX, kind != .outermost else { return }
-        for i in 0..<aCount { gX[i] += gOut[i] }  // the skip
-        Activations.leakyReLUBackward(output: a, gX, count: aCount)
+        Activations.leakyReLUBackward(output: a, adding: gOut, to: gX, count: aCount)  // with the skip
     }
 }
