@@ -77,6 +77,13 @@ public struct Settings: Sendable {
         origins[key] = origin
     }
 
+    /// Sets `key` only when no file or flag did.
+    public mutating func setDefault(_ key: String, _ value: String, origin: String = "built-in") {
+        guard values[key] == nil else { return }
+        values[key] = value
+        origins[key] = origin
+    }
+
     public subscript(key: String) -> String? { values[key] }
 
     private func fail(_ key: String, _ expected: String) -> CacheError {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Cache
 import Foundation
 import Ingest
+import Train
 
 @main
 struct Batvision: ParsableCommand {
@@ -15,7 +16,7 @@ struct Batvision: ParsableCommand {
           batvision validate --dataset_dir data/synth-v2 --manifest data-manifests/batvisionv2-synth-v2.json
           batvision featurize --dataset batvisionv2 --manifest data-manifests/batvisionv2-synth-v2.json
         """,
-        subcommands: [SynthCommand.self, IngestCommand.self, FeaturizeCommand.self, ValidateCommand.self, BenchCommand.self])
+        subcommands: [SynthCommand.self, IngestCommand.self, FeaturizeCommand.self, TrainCommand.self, ValidateCommand.self, BenchCommand.self])
 
     /// Exit status: 0 success, 1 findings (problems, changed files), 2 errors that stopped
     /// the command (bad data, bad settings), 64 usage errors.
@@ -28,6 +29,8 @@ struct Batvision: ParsableCommand {
         } catch let error as CacheError {
             fail(error.description)
         } catch let error as HDF5Error {
+            fail(error.description)
+        } catch let error as TrainError {
             fail(error.description)
         } catch {
             exit(withError: error)

@@ -1,0 +1,77 @@
+import Cache
+import Foundation
+
+/// What a checkpoint says about itself (safetensors `__metadata__["batvision"]`, JSON):
+/// enough for `eval` to rebuild the model and find the cache of its own feature config.
+public struct CheckpointInfo: Codable, Equatable, Sendable {
+    public static let currentFormat = "batvision-checkpoint-1"
+    public var format: String = CheckpointInfo.currentFormat
+    public var epoch: Int
+    public var runName: String
+    public var model: UNetConfig
+    public var feature: FeatureConfig
+    public var manifestDigest: String
+    /// The resolved settings of the run (every conf key and flag), as text.
+    public var settings: [String: String]
+    /// Validation metrics of this epoch, when it was validated.
+    public var metrics: [String: Double]?
+    public var trainLoss: Double?
+
+    public init(epoch: Int, runName: String, model: UNetConfig, feature: FeatureConfig, manifestDigest: String,
+                settings: [String: String], metrics: [String: Double]?, trainLoss: Double?) {
+        self.epoch = epoch
+        self.runName = runName
+        self.model = model
+        self.feature = feature
+        self.manifestDigest = manifestDigest
+        self.settings = settings
+        self.metrics = metrics
+        self.trainLoss = trainLoss
+    }
+}
+
+/// Checkpoints as safetensors: `<name>.safetensors` holds the model's state_dict under
+/// PyTorch's names (so `model.load_state_dict(safetensors.torch.load_file(path))` works on
+/// the reference U-Net) with `CheckpointInfo` in its metadata; `<name>.optim.safetensors`
+/// holds the optimiser's moments and step for an exact resume.
+public enum Checkpoint {
+    static func encoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
+    }
+
+    static func decoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return d
+    }
+
+    public static func save(model: UNet, optimizer: Optimizer?, info: CheckpointInfo, to url: URL) throws {
+        let json = String(decoding: try encoder().encode(info), as: UTF8.self)
+        try SafeTensors.write(model.stateDict(), metadata: ["format": "pt", "batvision": json, "epoch": String(info.epoch)], to: url)
+        if let optimizer {
+            let state = optimizer.state()
+            try SafeTensors.write(state.tensors, metadata: state.metadata, to: optimizerURL(url))
+        }
+    }
+
+    public static func optimizerURL(_ url: URL) -> URL {
+        url.deletingPathExtension().appendingPathExtension("optim.safetensors")
+    }
+
+    /// The tensors and, when present, our metadata (a converted PyTorch checkpoint has none).
+    public static func read(_ url: URL) throws -> (tensors: [String: NamedTensor], info: CheckpointInfo?) {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw TrainError.checkpoint(path: url.path, reason: "no such checkpoint")
+        }
+        let (tensors, metadata) = try SafeTensors.read(url)
+        guard let json = metadata["batvision"] else { return (tensors, nil) }
+        do {
+            return (tensors, try decoder().decode(CheckpointInfo.self, from: Data(json.utf8)))
+        } catch {
+            throw TrainError.checkpoint(path: url.path, reason: "unreadable batvision metadata: \(error)")
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// SPEC section 5's per-sample depth metrics, with numpy's float32 arithmetic: pixels with
+/// gt > 0 only; a zero prediction gives infinite ratios (never within a threshold) and an
+/// infinite log10; a NaN result (e.g. no valid pixel) becomes 0. Inputs are in metres.
+public struct DepthMetrics: Equatable, Sendable, Codable {
+    public var absRel: Double
+    public var rmse: Double
+    public var delta1: Double
+    public var delta2: Double
+    public var delta3: Double
+    public var log10: Double
+    public var mae: Double
+
+    /// The order of the goldens and the printed table.
+    public static let names = ["abs_rel", "rmse", "delta1", "delta2", "delta3", "log10", "mae"]
+
+    public var values: [Double] { [absRel, rmse, delta1, delta2, delta3, log10, mae] }
+
+    public init(values v: [Double]) {
+        absRel = v[0]; rmse = v[1]; delta1 = v[2]; delta2 = v[3]; delta3 = v[4]; log10 = v[5]; mae = v[6]
+    }
+
+    public subscript(name: String) -> Double? {
+        Self.names.firstIndex(of: name).map { values[$0] }
+    }
+
+    /// Lower is better for the errors, higher for delta1-3.
+    public static func higherIsBetter(_ name: String) -> Bool { name.hasPrefix("delta") }
+
+    public init(gt: UnsafePointer<Float>, pred: UnsafePointer<Float>, count: Int) {
+        var n = 0
+        var a1 = 0, a2 = 0, a3 = 0
+        var sq = 0.0, rel = 0.0, lg = 0.0, ab = 0.0
+        let t1: Float = 1.25, t2: Float = 1.25 * 1.25, t3: Float = 1.25 * 1.25 * 1.25
+        for i in 0..<count {
+            let g = gt[i]
+            guard g > 0 else { continue }
+            let p = pred[i]
+            n += 1
+            let thresh = Swift.max(g / p, p / g)  // numpy.maximum: NaN propagates
+            if thresh < t1 { a1 += 1 }
+            if thresh < t2 { a2 += 1 }
+            if thresh < t3 { a3 += 1 }
+            let diff = g - p
+            sq += Double(diff * diff)
+            rel += Double(abs(diff) / g)
+            lg += Double(abs(Foundation.log10(g) - Foundation.log10(p)))
+            ab += Double(abs(diff))
+        }
+        let m = Double(n)
+        // Means are float32 results in numpy; rmse is sqrt of the float32 mean.
+        func mean(_ s: Double) -> Double { Double(Float(s / m)) }
+        let v = [mean(rel), Double(Float(Float(sq / m).squareRoot())), Double(a1) / m, Double(a2) / m, Double(a3) / m, mean(lg), mean(ab)]
+        self.init(values: v.map { $0.isNaN ? 0 : $0 })
+    }
+
+    /// The mean over samples (the reported figure).
+    public static func mean(_ all: [DepthMetrics]) -> DepthMetrics {
+        guard !all.isEmpty else { return DepthMetrics(values: Array(repeating: 0, count: 7)) }
+        var sums = [Double](repeating: 0, count: 7)
+        for m in all { for (k, v) in m.values.enumerated() { sums[k] += v } }
+        return DepthMetrics(values: sums.map { $0 / Double(all.count) })
+    }
+}

@@ -1,0 +1,47 @@
+import Cache
+import Foundation
+import Ingest
+
+/// One sample's depth in metres, for pictures and per-sample reports.
+public struct DepthPanel: Sendable {
+    public var id: String
+    public var split: Split
+    public var gt: [Float]
+    public var pred: [Float]
+    public var size: Int
+
+    public init(id: String, split: Split, gt: [Float], pred: [Float], size: Int) {
+        self.id = id; self.split = split; self.gt = gt; self.pred = pred; self.size = size
+    }
+}
+
+/// Runs a model in eval mode over splits of a cache in order, batch by batch, and hands
+/// each batch with the prediction (NCHW, same scale as the cached depth) to `body`.
+public func predictBatches(model: UNet, cache: FeatureCache, input: ModelInput, splits: [Split], batchSize: Int,
+                           body: (Batch, UnsafeBufferPointer<Float>) throws -> Void) throws {
+    let stream = BatchStream(cache: cache, splits: splits, batchSize: batchSize, shuffle: false)
+    defer { stream.stop() }
+    let x = FloatBuffer(count: 0)
+    while let batch = try stream.nextBatch() {
+        x.ensure(batch.count * input.floatsPerSample)
+        batch.audio.withUnsafeBufferPointer { a in
+            if let base = a.baseAddress { input.prepare(base, count: batch.count, into: x.pointer) }
+        }
+        let pred = try model.forward(x.pointer, batch: batch.count, height: input.size, width: input.size, training: false)
+        try body(batch, pred)
+    }
+}
+
+/// Per-sample metrics of a prediction batch, depth turned into metres by `scale`.
+public func batchMetrics(_ batch: Batch, pred: UnsafeBufferPointer<Float>, pixels: Int, scale: Float) -> [DepthMetrics] {
+    var out: [DepthMetrics] = []
+    var g = [Float](repeating: 0, count: pixels), p = [Float](repeating: 0, count: pixels)
+    for n in 0..<batch.count {
+        for i in 0..<pixels {
+            g[i] = batch.depth[n * pixels + i] * scale
+            p[i] = pred[n * pixels + i] * scale
+        }
+        out.append(DepthMetrics(gt: g, pred: p, count: pixels))
+    }
+    return out
+}

@@ -1,0 +1,264 @@
+import Cache
+import Foundation
+import Ingest
+
+/// One line of `logs/<run>/metrics.jsonl`.
+public struct EpochRecord: Codable, Equatable, Sendable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var seconds: Double
+    public var samplesPerSecond: Double
+    public var skippedBatches: Int
+    public var valLoss: Double?
+    public var metrics: [String: Double]?
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, seconds, metrics
+        case trainLoss = "train_loss", samplesPerSecond = "samples_per_s", skippedBatches = "skipped_batches", valLoss = "val_loss"
+    }
+}
+
+/// Where a run writes (SPEC section 4): checkpoints/<run>/, results/<run>/, logs/<run>/.
+public struct RunDirectories: Sendable {
+    public let checkpoints: URL, results: URL, logs: URL
+
+    public init(outputDir: URL, runName: String) {
+        checkpoints = outputDir.appendingPathComponent("checkpoints").appendingPathComponent(runName)
+        results = outputDir.appendingPathComponent("results").appendingPathComponent(runName)
+        logs = outputDir.appendingPathComponent("logs").appendingPathComponent(runName)
+    }
+
+    public func checkpoint(epoch: Int) -> URL { checkpoints.appendingPathComponent("checkpoint_\(epoch).safetensors") }
+    public var best: URL { checkpoints.appendingPathComponent("best_model.safetensors") }
+    public var metricsLog: URL { logs.appendingPathComponent("metrics.jsonl") }
+    public func prediction(epoch: Int) -> URL { results.appendingPathComponent(String(format: "epoch_%04d_prediction.png", epoch)) }
+}
+
+/// The training loop: streams shuffled batches from the cache, steps the U-Net, validates
+/// every `validation_iter` epochs, logs, draws predictions, checkpoints, keeps the best,
+/// and resumes exactly from a checkpoint (weights, BatchNorm statistics, optimiser moments;
+/// the batch order is a function of (seed, epoch)).
+public final class Trainer {
+    public let config: TrainingConfig
+    public let settings: Settings
+    public let cache: FeatureCache
+    public let directories: RunDirectories
+    public let model: UNet
+    public let optimizer: Optimizer
+    public let input: ModelInput
+    /// Refuse to start over a run that already has checkpoints unless set.
+    public var overwrite = false
+    public var log: (String) -> Void = { print($0) }
+    /// Draws ground truth | prediction | error for a few validation samples (Eval's
+    /// picture code; the loop only collects the panels).
+    public var writePredictionSheet: ((_ url: URL, _ panels: [DepthPanel], _ maxDepth: Double) throws -> Void)?
+
+    private var scale: Float { config.loss.depthNorm ? Float(config.loss.maxDepth) : 1 }
+
+    public init(config: TrainingConfig, settings: Settings, cache: FeatureCache) throws {
+        self.config = config
+        self.settings = settings
+        self.cache = cache
+        directories = RunDirectories(outputDir: URL(fileURLWithPath: config.outputDir), runName: config.runName)
+        guard cache.config.depthNorm == config.loss.depthNorm else {
+            throw TrainError.config("the cache's depth_norm (\(cache.config.depthNorm)) differs from the run's")
+        }
+        let depthShape = cache.depthShape
+        guard depthShape.count == 3, depthShape[0] == 1, depthShape[1] == depthShape[2] else {
+            throw TrainError.shape(name: "cached depth", expected: [1, -1, -1], found: depthShape)
+        }
+        input = try ModelInput(audioShape: cache.audioShape, depthSize: depthShape[1])
+        try config.model.checkInput(height: input.size, width: input.size)
+        guard cache.count(.train) > 0 else {
+            throw TrainError.config("\(cache.path.path) has no training samples")
+        }
+        model = try UNet(config.model)
+        model.initialize(seed: config.seed)
+        optimizer = Optimizer(config.optimizer, parameters: model.parameters, learningRate: config.learningRate)
+    }
+
+    func info(epoch: Int, metrics: [String: Double]?, trainLoss: Double?) -> CheckpointInfo {
+        CheckpointInfo(epoch: epoch, runName: config.runName, model: config.model, feature: cache.config,
+                       manifestDigest: cache.manifestDigest, settings: settings.values, metrics: metrics, trainLoss: trainLoss)
+    }
+
+    /// Trains from epoch 1 (or after `resumeEpoch`) to `epochs`; returns every epoch's record.
+    @discardableResult
+    public func run() throws -> [EpochRecord] {
+        setBLASThreads(1)  // products are split across cores by parallelSgemm
+        let fm = FileManager.default
+        var records: [EpochRecord] = []
+        var firstEpoch = 1
+        if let resume = config.resumeEpoch {
+            let url = directories.checkpoint(epoch: resume)
+            let (tensors, info) = try Checkpoint.read(url)
+            guard let info, info.model == config.model, info.feature == cache.config else {
+                throw TrainError.checkpoint(path: url.path, reason: "was not written by this run's model and feature settings")
+            }
+            try model.load(stateDict: tensors, source: url.path)
+            let optURL = Checkpoint.optimizerURL(url)
+            let (optTensors, optMeta) = try SafeTensors.read(optURL)
+            try optimizer.load(tensors: optTensors, metadata: optMeta, source: optURL.path)
+            records = try readRecords().filter { $0.epoch <= resume }
+            firstEpoch = resume + 1
+            log("resuming \(config.runName) after epoch \(resume)")
+        } else if !overwrite, fm.fileExists(atPath: directories.checkpoints.path),
+                  let items = try? fm.contentsOfDirectory(atPath: directories.checkpoints.path),
+                  items.contains(where: { $0.hasSuffix(".safetensors") }) {
+            throw TrainError.config("\(directories.checkpoints.path) already holds checkpoints of this run: resume with --checkpoints N, choose another --experiment_name, or pass --overwrite to start over")
+        } else if overwrite {
+            // Starting over: the old per-epoch table would mix two runs.
+            try? fm.removeItem(at: directories.metricsLog)
+        }
+        for dir in [directories.checkpoints, directories.results, directories.logs] {
+            try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        }
+        try writeResolvedConfig()
+        let board = try TensorBoardWriter(directory: directories.logs)
+        var best: Double? = bestSoFar()
+
+        let trainCount = cache.count(.train)
+        log("training \(config.runName): \(trainCount) samples, \(cache.count(.val)) validation; U-Net \(config.model.numDowns) levels, ngf \(config.model.ngf), \(model.parameterCount) parameters; \(config.optimizer.rawValue) lr \(pythonFloat(config.learningRate)), batch \(config.batchSize), \(config.loss.criterion.rawValue)")
+        let x = FloatBuffer(count: 0), gradPred = FloatBuffer(count: 0)
+        for epoch in firstEpoch...max(firstEpoch, config.epochs) where epoch <= config.epochs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let stream = BatchStream(cache: cache, splits: [.train], batchSize: config.batchSize, shuffle: config.shuffle,
+                                     seed: config.seed, epoch: epoch, dropLast: false)
+            var lossSum = 0.0, batches = 0, skipped = 0, seen = 0
+            while let batch = try stream.nextBatch() {
+                let pixels = batch.depth.count / max(batch.count, 1)
+                x.ensure(batch.count * input.floatsPerSample)
+                gradPred.ensure(batch.depth.count)
+                batch.audio.withUnsafeBufferPointer { a in
+                    if let base = a.baseAddress { input.prepare(base, count: batch.count, into: x.pointer) }
+                }
+                let pred = try model.forward(x.pointer, batch: batch.count, height: input.size, width: input.size, training: true)
+                let value = batch.depth.withUnsafeBufferPointer { d -> Float? in
+                    guard let dp = d.baseAddress, let pp = pred.baseAddress else { return nil }
+                    return config.loss.evaluate(pred: pp, gt: dp, count: batch.count * pixels, grad: gradPred.pointer)
+                }
+                guard let value else { skipped += 1; continue }  // no valid depth pixel in the batch
+                guard value.isFinite else {
+                    throw TrainError.numerics("epoch \(epoch): the loss became \(value) (learning rate \(pythonFloat(config.learningRate)) too high?)")
+                }
+                model.zeroGradients()
+                model.backward(gradPred.pointer)
+                clipGradientNorm(model.parameters, maxNorm: config.clipGradNorm)
+                optimizer.apply()
+                lossSum += Double(value)
+                batches += 1
+                seen += batch.count
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            var record = EpochRecord(epoch: epoch, trainLoss: batches > 0 ? lossSum / Double(batches) : .nan, seconds: seconds,
+                                     samplesPerSecond: Double(seen) / max(seconds, 1e-9), skippedBatches: skipped)
+            let validateNow = config.validation && cache.count(.val) > 0
+                && (epoch % config.validationIter == 0 || epoch == config.epochs)
+            if validateNow {
+                let v = try validate(epoch: epoch)
+                record.valLoss = v.loss
+                record.metrics = v.metrics
+            }
+            records.append(record)
+            try appendRecord(record)
+            var scalars: [(tag: String, value: Double)] = [("train/loss", record.trainLoss)]
+            if let vl = record.valLoss { scalars.append(("val/loss", vl)) }
+            for (k, v) in (record.metrics ?? [:]).sorted(by: { $0.key < $1.key }) { scalars.append(("val/\(k)", v)) }
+            try board.scalars(scalars, step: epoch)
+            log(describe(record))
+
+            if epoch % config.savingCheckpoints == 0 || epoch == config.epochs {
+                try Checkpoint.save(model: model, optimizer: optimizer,
+                                    info: info(epoch: epoch, metrics: record.metrics, trainLoss: record.trainLoss),
+                                    to: directories.checkpoint(epoch: epoch))
+            }
+            if config.saveBestModel, let figure = figure(record) {
+                let better = best.map { DepthMetrics.higherIsBetter(config.bestMetric) ? figure > $0 : figure < $0 } ?? true
+                if better {
+                    best = figure
+                    try Checkpoint.save(model: model, optimizer: nil,
+                                        info: info(epoch: epoch, metrics: record.metrics, trainLoss: record.trainLoss),
+                                        to: directories.best)
+                    log("  best \(config.bestMetric) so far: \(String(format: "%.4f", figure)) -> \(directories.best.lastPathComponent)")
+                }
+            }
+        }
+        return records
+    }
+
+    func figure(_ r: EpochRecord) -> Double? {
+        config.bestMetric == "loss" ? r.valLoss : r.metrics?[config.bestMetric]
+    }
+
+    /// The best figure recorded by an earlier part of this run (resume).
+    func bestSoFar() -> Double? {
+        guard config.resumeEpoch != nil, let (_, info) = try? Checkpoint.read(directories.best), let info else { return nil }
+        return config.bestMetric == "loss" ? nil : info.metrics?[config.bestMetric]
+    }
+
+    /// Eval-mode pass over the validation split: mean batch loss and mean per-sample metrics.
+    func validate(epoch: Int) throws -> (loss: Double?, metrics: [String: Double]) {
+        var lossSum = 0.0, lossBatches = 0
+        var all: [DepthMetrics] = []
+        var panels: [DepthPanel] = []
+        let ids = try cache.sampleIds(.val)
+        let pixels = input.size * input.size
+        try predictBatches(model: model, cache: cache, input: input, splits: [.val], batchSize: config.batchSize) { batch, pred in
+            let value = batch.depth.withUnsafeBufferPointer { d -> Float? in
+                guard let dp = d.baseAddress, let pp = pred.baseAddress else { return nil }
+                return config.loss.evaluate(pred: pp, gt: dp, count: batch.depth.count, grad: nil)
+            }
+            if let value { lossSum += Double(value); lossBatches += 1 }
+            all += batchMetrics(batch, pred: pred, pixels: pixels, scale: scale)
+            for n in 0..<batch.count where panels.count < config.predictionSamples {
+                let index = batch.samples[n].index
+                panels.append(DepthPanel(id: index < ids.count ? ids[index] : "val/\(index)", split: .val,
+                                         gt: batch.depth[(n * pixels)..<((n + 1) * pixels)].map { $0 * scale },
+                                         pred: pred[(n * pixels)..<((n + 1) * pixels)].map { $0 * scale }, size: input.size))
+            }
+        }
+        if let writer = writePredictionSheet, !panels.isEmpty {
+            try writer(directories.prediction(epoch: epoch), panels, cache.config.maxDepth ?? Double(panels.flatMap(\.gt).max() ?? 1))
+        }
+        let mean = DepthMetrics.mean(all)
+        var metrics: [String: Double] = [:]
+        for (k, name) in DepthMetrics.names.enumerated() { metrics[name] = mean.values[k] }
+        return (lossBatches > 0 ? lossSum / Double(lossBatches) : nil, metrics)
+    }
+
+    func describe(_ r: EpochRecord) -> String {
+        var s = String(format: "epoch %3d/%d  train_loss %.4f  %.1f s (%.0f samples/s)", r.epoch, config.epochs, r.trainLoss, r.seconds, r.samplesPerSecond)
+        if let v = r.valLoss { s += String(format: "  val_loss %.4f", v) }
+        if let m = r.metrics {
+            s += "  " + DepthMetrics.names.map { String(format: "%@ %.4f", $0, m[$0] ?? .nan) }.joined(separator: " ")
+        }
+        if r.skippedBatches > 0 { s += "  (\(r.skippedBatches) batches without valid depth skipped)" }
+        return s
+    }
+
+    // MARK: logs
+
+    func writeResolvedConfig() throws {
+        var lines = ["# Resolved settings of \(config.runName): value  # origin"]
+        for key in settings.values.keys.sorted() {
+            lines.append("\(key): \(settings.values[key] ?? "")  # \(settings.origins[key] ?? "?")")
+        }
+        try writeFile(Data((lines.joined(separator: "\n") + "\n").utf8), to: directories.logs.appendingPathComponent("config.yaml"))
+    }
+
+    func readRecords() throws -> [EpochRecord] {
+        guard let data = try? Data(contentsOf: directories.metricsLog) else { return [] }
+        let decoder = Checkpoint.decoder()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap {
+            try? decoder.decode(EpochRecord.self, from: Data($0.utf8))
+        }
+    }
+
+    func appendRecord(_ r: EpochRecord) throws {
+        var kept = try readRecords().filter { $0.epoch < r.epoch }
+        kept.append(r)
+        let encoder = Checkpoint.encoder()
+        let text = try kept.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"
+        try writeFile(Data(text.utf8), to: directories.metricsLog)
+    }
+}
