@@ -8,6 +8,13 @@ public struct Batch {
     public var depth: [Float]
     /// Which sample each row is: split and index within the split.
     public var samples: [(split: Split, index: Int)]
+
+    public init(count: Int, audio: [Float], depth: [Float], samples: [(split: Split, index: Int)]) {
+        self.count = count
+        self.audio = audio
+        self.depth = depth
+        self.samples = samples
+    }
 }
 
 /// Streams batches from a cache for one epoch: order shuffled from (seed, epoch) or kept,

@@ -13,15 +13,35 @@ public enum CacheResolver {
         return parts.joined(separator: " ")
     }
 
-    public static func open(_ s: Settings) throws -> FeatureCache {
-        let config = try s.featureConfig()
-        let manifestPath = URL(fileURLWithPath: try s.string("manifest"))
-        guard FileManager.default.fileExists(atPath: manifestPath.path) else {
-            throw CacheError.cacheMissing(path: manifestPath.path, hint: "No manifest: run `batvision ingest --dataset \(config.dataset.rawValue) --dataset_dir DIR --manifest \(manifestPath.path)`, then `\(featurizeCommand(s))`.")
+    /// Settings whose feature keys say `config` (to print the command that builds it).
+    public static func settings(_ s: Settings, describing config: FeatureConfig) -> Settings {
+        var out = s
+        out.set("dataset", config.dataset.rawValue)
+        out.set("audio_format", config.audioFormat.rawValue)
+        out.set("max_depth", config.maxDepth.map { "\($0)" } ?? "null")
+        out.set("depth_norm", config.depthNorm ? "true" : "false")
+        out.set("images_size", "\(config.imagesSize)")
+        out.set("preprocess", config.preprocess)
+        return out
+    }
+
+    /// The cache for the settings' feature config, or for `config` and `manifestDigest`
+    /// when given (a checkpoint's own), under the settings' cache_dir.
+    public static func open(_ given: Settings, config override: FeatureConfig? = nil, manifestDigest: String? = nil) throws -> FeatureCache {
+        let s = override.map { settings(given, describing: $0) } ?? given
+        let config = try override ?? s.featureConfig()
+        let digest: String
+        if let manifestDigest {
+            digest = manifestDigest
+        } else {
+            let manifestPath = URL(fileURLWithPath: try s.string("manifest"))
+            guard FileManager.default.fileExists(atPath: manifestPath.path) else {
+                throw CacheError.cacheMissing(path: manifestPath.path, hint: "No manifest: run `batvision ingest --dataset \(config.dataset.rawValue) --dataset_dir DIR --manifest \(manifestPath.path)`, then `\(featurizeCommand(s))`.")
+            }
+            digest = try Manifest.load(from: manifestPath).digest
         }
-        let manifest = try Manifest.load(from: manifestPath)
         let location = CacheLocation(cacheDir: URL(fileURLWithPath: try s.string("cache_dir")), config: config,
-                                     manifestDigest: manifest.digest)
+                                     manifestDigest: digest)
         guard FileManager.default.fileExists(atPath: location.file.path) else {
             throw CacheError.cacheMissing(path: location.file.path, hint: "Build it with:\n  \(featurizeCommand(s))")
         }

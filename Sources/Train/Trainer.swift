@@ -29,7 +29,8 @@ public struct RunDirectories: Sendable {
     }
 
     public func checkpoint(epoch: Int) -> URL { checkpoints.appendingPathComponent("checkpoint_\(epoch).safetensors") }
-    public var best: URL { checkpoints.appendingPathComponent("best_model.safetensors") }
+    public static let bestName = "best_model.safetensors"
+    public var best: URL { checkpoints.appendingPathComponent(Self.bestName) }
     public var metricsLog: URL { logs.appendingPathComponent("metrics.jsonl") }
     public func prediction(epoch: Int) -> URL { results.appendingPathComponent(String(format: "epoch_%04d_prediction.png", epoch)) }
 }

@@ -16,11 +16,12 @@ struct Batvision: ParsableCommand {
           batvision validate --dataset_dir data/synth-v2 --manifest data-manifests/batvisionv2-synth-v2.json
           batvision featurize --dataset batvisionv2 --manifest data-manifests/batvisionv2-synth-v2.json
         """,
-        subcommands: [SynthCommand.self, IngestCommand.self, FeaturizeCommand.self, TrainCommand.self, ValidateCommand.self, BenchCommand.self])
+        subcommands: [SynthCommand.self, IngestCommand.self, FeaturizeCommand.self, TrainCommand.self, EvalCommand.self, ValidateCommand.self, BenchCommand.self])
 
     /// Exit status: 0 success, 1 findings (problems, changed files), 2 errors that stopped
     /// the command (bad data, bad settings), 64 usage errors.
     static func main() {
+        setvbuf(stdout, nil, _IOLBF, 0)  // progress lines reach a log file as they happen
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -1,0 +1,80 @@
+import Foundation
+import Ingest
+import Train
+
+/// The files `eval` writes to `<stat_dir>/<run>/`, and the table it prints.
+public struct EvaluationReport {
+    public let samples: [SampleResult]
+    public let summary: EvaluationSummary
+
+    public init(samples: [SampleResult], summary: EvaluationSummary) {
+        self.samples = samples
+        self.summary = summary
+    }
+
+    /// sample, split, location, then every metric; full precision.
+    public func csv() -> String {
+        var lines = [(["sample", "split", "location"] + DepthMetrics.names).joined(separator: ",")]
+        for r in samples {
+            let fields = [csvField(r.id), r.split.rawValue, csvField(r.location)] + r.metrics.values.map { "\($0)" }
+            lines.append(fields.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    func csvField(_ s: String) -> String {
+        s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    public func json() throws -> Data {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try e.encode(summary)
+    }
+
+    /// Best, median and worst samples by rmse (finite first), in that order.
+    public func bestMedianWorst() -> [(label: String, sample: SampleResult)] {
+        let ranked = samples.sorted { ($0.metrics.rmse, $0.id) < ($1.metrics.rmse, $1.id) }
+        guard let best = ranked.first, let worst = ranked.last else { return [] }
+        let median = ranked[ranked.count / 2]
+        return [("best", best), ("median", median), ("worst", worst)]
+    }
+
+    /// The printed table: the model's figures next to the constant predictor's, then the
+    /// depth-binned breakdown.
+    public func table() -> String {
+        let names = DepthMetrics.names
+        func row(_ label: String, _ m: [String: Double]) -> String {
+            label.padding(toLength: 22, withPad: " ", startingAt: 0) + names.map { String(format: "%9.4f", m[$0] ?? .nan) }.joined()
+        }
+        var out = ["".padding(toLength: 22, withPad: " ", startingAt: 0) + names.map { $0.leftPadded(9) }.joined()]
+        out.append(row("model", summary.metrics))
+        out.append(row("constant predictor", summary.constantPredictor))
+        out.append("")
+        out.append("by ground-truth depth      pixels      rmse   abs_rel   | constant: rmse   abs_rel")
+        for (b, c) in zip(summary.depthBins, summary.constantDepthBins) where b.pixels > 0 {
+            out.append(String(format: "  %5.1f - %5.1f m  %14d  %8.4f  %8.4f   |           %8.4f  %8.4f", b.lower, b.upper, b.pixels, b.rmse, b.absRel, c.rmse, c.absRel))
+        }
+        return out.joined(separator: "\n")
+    }
+
+    /// Writes `<prefix>_per_sample.csv`, `<prefix>_summary.json` and `<prefix>_sheet.png`
+    /// into `directory`; returns their URLs.
+    public func write(to directory: URL, prefix: String, panels: [DepthPanel], maxDepth: Double) throws -> [URL] {
+        let csvURL = directory.appendingPathComponent("\(prefix)_per_sample.csv")
+        let jsonURL = directory.appendingPathComponent("\(prefix)_summary.json")
+        let pngURL = directory.appendingPathComponent("\(prefix)_sheet.png")
+        try writeFile(Data(csv().utf8), to: csvURL)
+        try writeFile(try json(), to: jsonURL)
+        let titles = zip(bestMedianWorst(), panels).map { pair in
+            String(format: "%@ %@ rmse %.3f", pair.0.label, pair.1.id, pair.0.sample.metrics.rmse)
+        }
+        try PredictionSheet.write(panels, maxDepth: maxDepth, titles: titles, to: pngURL)
+        return [csvURL, jsonURL, pngURL]
+    }
+}
+
+extension String {
+    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+}
