@@ -22,9 +22,12 @@ public enum CheckpointLocator {
     }
 
     /// The model and feature config a checkpoint needs: its own metadata, or (a converted
-    /// PyTorch checkpoint has none) the settings'.
-    public static func configuration(of info: CheckpointInfo?, settings: Settings, fallbackModel: () throws -> UNetConfig) throws -> (UNetConfig, FeatureConfig, String?) {
+    /// PyTorch checkpoint has none) the U-Net's shape read from its tensors and the
+    /// settings' feature config.
+    public static func configuration(of info: CheckpointInfo?, tensors: [String: NamedTensor], settings: Settings,
+                                     source: String) throws -> (UNetConfig, FeatureConfig, String?) {
         if let info { return (info.model, info.feature, info.manifestDigest) }
-        return (try fallbackModel(), try settings.featureConfig(), nil)
+        let feature = try settings.featureConfig()
+        return (try UNetConfig.inferred(from: tensors, depthNorm: feature.depthNorm, source: source), feature, nil)
     }
 }

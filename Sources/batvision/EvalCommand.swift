@@ -56,7 +56,7 @@ struct EvalCommand: ParsableCommand {
         let directories = RunDirectories(outputDir: URL(fileURLWithPath: trainingConfig.outputDir), runName: trainingConfig.runName)
         let url = try CheckpointLocator.resolve(path: checkpoint, epoch: epoch, best: best, directories: directories)
         let (tensors, info) = try Checkpoint.read(url)
-        let (modelConfig, featureConfig, digest) = try CheckpointLocator.configuration(of: info, settings: settings) { trainingConfig.model }
+        let (modelConfig, featureConfig, digest) = try CheckpointLocator.configuration(of: info, tensors: tensors, settings: settings, source: url.path)
         let cache = try CacheResolver.open(settings, config: featureConfig, manifestDigest: digest)
         let model = try UNet(modelConfig)
         try model.load(stateDict: tensors, source: url.path)

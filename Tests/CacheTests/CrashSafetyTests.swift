@@ -4,21 +4,6 @@ import Ingest
 import Testing
 import TestSupport
 
-/// The built `batvision` executable beside the test bundle.
-func batvisionExecutable() throws -> URL {
-    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = dir.appendingPathComponent("batvision")
-        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        dir = dir.deletingLastPathComponent()
-    }
-    let fallback = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/batvision")
-    guard FileManager.default.isExecutableFile(atPath: fallback.path) else {
-        throw CacheError.config("batvision executable not found (build it with `swift build --build-tests`)")
-    }
-    return fallback
-}
-
 @Suite(.serialized) struct CrashSafetyTests {
     func featurizeProcess(_ data: SmallDataset, cache: String) throws -> Process {
         let p = Process()

@@ -7,6 +7,9 @@ public enum Fixtures {
     public static let root = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
 
+    /// The repository's root (for `conf/`).
+    public static var repository: URL { root.deletingLastPathComponent().deletingLastPathComponent() }
+
     public static func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
 
     public static var realWAV: URL { url("real-samples/bv2/audio_47.wav") }
@@ -83,4 +86,21 @@ public func runProcess(_ executable: URL, _ args: [String]) throws -> (status: I
     let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     p.waitUntilExit()
     return (p.terminationStatus, text)
+}
+
+struct MissingExecutable: Error, CustomStringConvertible {
+    var description: String { "batvision executable not found (build it with `swift build --build-tests`)" }
+}
+
+/// The built `batvision` executable beside the test bundle.
+public func batvisionExecutable() throws -> URL {
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = dir.appendingPathComponent("batvision")
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        dir = dir.deletingLastPathComponent()
+    }
+    let fallback = Fixtures.repository.appendingPathComponent(".build/debug/batvision")
+    guard FileManager.default.isExecutableFile(atPath: fallback.path) else { throw MissingExecutable() }
+    return fallback
 }

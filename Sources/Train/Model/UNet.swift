@@ -199,3 +199,23 @@ public final class UNet {
         }
     }
 }
+
+extension UNetConfig {
+    /// The shape of the U-Net a state_dict describes (a converted PyTorch checkpoint
+    /// carries no metadata): levels = number of 4-D conv weights / 2, ngf and the input
+    /// channels from the first conv, output channels from the last ConvT.
+    public static func inferred(from tensors: [String: NamedTensor], depthNorm: Bool, source: String) throws -> UNetConfig {
+        var names: [String: NamedTensor] = [:]
+        for (k, v) in tensors { names[k.hasPrefix("module.") ? String(k.dropFirst(7)) : k] = v }
+        guard let first = names["model.model.0.weight"], first.shape.count == 4,
+              let last = names["model.model.3.weight"], last.shape.count == 4 else {
+            throw TrainError.checkpoint(path: source, reason: "not a Batvision U-Net state_dict (no model.model.0.weight / model.model.3.weight)")
+        }
+        let convs = names.filter { $0.key.hasSuffix(".weight") && $0.value.shape.count == 4 }.count
+        guard convs % 2 == 0, convs >= 10 else {
+            throw TrainError.checkpoint(path: source, reason: "\(convs) convolution weights: not a U-Net of at least 5 levels")
+        }
+        return UNetConfig(inputChannels: first.shape[1], outputChannels: last.shape[1], numDowns: convs / 2,
+                          ngf: first.shape[0], depthNorm: depthNorm)
+    }
+}

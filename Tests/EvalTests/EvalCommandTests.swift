@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The whole chain through the executable on a synthetic V1 dataset: synth, ingest,
+/// featurize, the V1 train command (a small U-Net), then eval of its checkpoint.
+@Suite struct EvalCommandTests {
+    @Test func trainThenEvalWritesEveryOutput() throws {
+        let dir = try TemporaryFolder("evalcli")
+        defer { dir.cleanup() }
+        let bv = try batvisionExecutable()
+        let conf = Fixtures.repository.appendingPathComponent("conf").path
+        func run(_ args: [String]) throws -> String {
+            let (status, text) = try runProcess(bv, args)
+            #expect(status == 0, "\(args.prefix(2)): \(text)")
+            return text
+        }
+        let data = dir.file("data").path, manifest = dir.file("m.json").path, cache = dir.file("cache").path
+        let common = ["--dataset", "batvisionv1", "--manifest", manifest, "--cache_dir", cache, "--conf_dir", conf, "--images_size", "32"]
+        _ = try run(["synth", "--dataset", "batvisionv1", "--out", data, "--samples", "24", "--depth_height", "48", "--depth_width", "64"])
+        _ = try run(["ingest", "--dataset", "batvisionv1", "--dataset_dir", data, "--manifest", manifest])
+        // Training before featurizing names the featurize command.
+        let runArgs = ["--learning_rate", "0.001", "--batch_size", "128", "--experiment_name", "base_v1_default",
+                       "--num_downs", "5", "--ngf", "4", "--epochs", "2", "--saving_checkpoints", "1",
+                       "--validation_iter", "1", "--output_dir", dir.url.path]
+        let (missing, message) = try runProcess(bv, ["train"] + common + runArgs)
+        #expect(missing == 2 && message.contains("batvision featurize --dataset batvisionv1"), "\(message)")
+        _ = try run(["featurize", "--quiet"] + common)
+        let trained = try run(["train"] + common + runArgs)
+        #expect(trained.contains("validation after epoch 2"))
+        let runName = "unet_baseline_batvisionv1_BS128_Lr0.001_AdamW_base_v1_default"
+        let fm = FileManager.default
+        for rel in ["checkpoints/\(runName)/checkpoint_1.safetensors", "checkpoints/\(runName)/checkpoint_2.safetensors",
+                    "results/\(runName)/epoch_0002_prediction.png", "logs/\(runName)/metrics.jsonl", "logs/\(runName)/config.yaml"] {
+            #expect(fm.fileExists(atPath: dir.file(rel).path), "missing \(rel)")
+        }
+        let stats = dir.file("stats").path
+        let evaluated = try run(["eval"] + common + runArgs + ["--checkpoints", "2", "--stat_dir", stats])
+        for name in ["abs_rel", "rmse", "delta1", "delta2", "delta3", "log10", "mae", "constant predictor", "by ground-truth depth"] {
+            #expect(evaluated.contains(name), "table lacks \(name): \(evaluated)")
+        }
+        let out = dir.file("stats/\(runName)")
+        let csv = String(decoding: try Data(contentsOf: out.appendingPathComponent("epoch_0002_test_per_sample.csv")), as: UTF8.self)
+        let rows = csv.split(separator: "\n")
+        #expect(rows.first == "sample,split,location,abs_rel,rmse,delta1,delta2,delta3,log10,mae")
+        #expect(rows.count > 1 && rows.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 10 })
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("epoch_0002_test_summary.json"))) as? [String: Any]
+        #expect((summary?["metrics"] as? [String: Any])?.count == 7)
+        #expect((summary?["depth_bins"] as? [Any])?.isEmpty == false)
+        #expect((summary?["samples"] as? Int) == rows.count - 1)
+        let png = try Data(contentsOf: out.appendingPathComponent("epoch_0002_test_sheet.png"))
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+    }
+}
