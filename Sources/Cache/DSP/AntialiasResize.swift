@@ -13,6 +13,12 @@ public struct AntialiasResize: Sendable {
         var counts: [Int] = []
         var weights: [Float] = []
         var stride = 0
+        /// Outputs in blocks of eight: each block's first input, its span of inputs, and
+        /// dense weights [block][span][8] (zero outside an output's own window).
+        var blockStarts: [Int] = []
+        var blockSpans: [Int] = []
+        var blockWeights: [SIMD8<Float>] = []
+        var blockStride = 0
 
         init(input: Int, output: Int) {
             // PyTorch computes the weights in the tensor's type (float32).
@@ -40,6 +46,21 @@ public struct AntialiasResize: Sendable {
             stride = rows.map(\.count).max() ?? 0
             weights = [Float](repeating: 0, count: output * stride)
             for (i, w) in rows.enumerated() { for (j, v) in w.enumerated() { weights[i * stride + j] = v } }
+            for b in Swift.stride(from: 0, to: output, by: 8) {
+                let lanes = b..<min(b + 8, output)
+                let first = lanes.map { starts[$0] }.min() ?? 0
+                let end = lanes.map { starts[$0] + counts[$0] }.max() ?? first
+                blockStarts.append(first)
+                blockSpans.append(end - first)
+            }
+            blockStride = blockSpans.max() ?? 0
+            blockWeights = [SIMD8<Float>](repeating: .zero, count: blockStarts.count * blockStride)
+            for (k, first) in blockStarts.enumerated() {
+                for lane in 0..<8 where 8 * k + lane < output {
+                    let i = 8 * k + lane
+                    for j in 0..<counts[i] { blockWeights[k * blockStride + starts[i] + j - first][lane] = rows[i][j] }
+                }
+            }
         }
     }
 
@@ -57,50 +78,82 @@ public struct AntialiasResize: Sendable {
     }
 
     /// The width pass of one input row into `out` (outputWidth values); copies when the
-    /// width does not change, as PyTorch skips that pass. The row must be followed by
-    /// `cols.stride` zeros: every output then runs the same number of taps (the padded
-    /// weights are 0), so eight outputs are summed side by side, each still tap by tap
-    /// from 0 in PyTorch's order.
+    /// width does not change, as PyTorch skips that pass. Eight outputs at a time: one
+    /// input pixel, broadcast, times the block's eight weights for it. Each output still
+    /// sums its own taps one by one from 0 in PyTorch's order; the block's extra terms
+    /// are exact zeros (0 * pixel) added before or after them, which change no sum.
     @inline(__always)
     func horizontal(_ row: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
         if inputWidth == outputWidth {
             out.update(from: row, count: inputWidth)
             return
         }
-        cols.starts.withUnsafeBufferPointer { starts in
-            cols.weights.withUnsafeBufferPointer { weights in
-                let taps = cols.stride
-                guard let w = weights.baseAddress, let st = starts.baseAddress else {
-                    out.update(repeating: 0, count: outputWidth)  // an empty input row
-                    return
-                }
-                var x = 0
-                while x + 8 <= outputWidth {
-                    var a0: Float = 0, a1: Float = 0, a2: Float = 0, a3: Float = 0
-                    var a4: Float = 0, a5: Float = 0, a6: Float = 0, a7: Float = 0
-                    let s0 = row + st[x], s1 = row + st[x + 1], s2 = row + st[x + 2], s3 = row + st[x + 3]
-                    let s4 = row + st[x + 4], s5 = row + st[x + 5], s6 = row + st[x + 6], s7 = row + st[x + 7]
-                    let w0 = w + x * taps
-                    for j in 0..<taps {
-                        a0 += s0[j] * w0[j]
-                        a1 += s1[j] * w0[taps + j]
-                        a2 += s2[j] * w0[2 * taps + j]
-                        a3 += s3[j] * w0[3 * taps + j]
-                        a4 += s4[j] * w0[4 * taps + j]
-                        a5 += s5[j] * w0[5 * taps + j]
-                        a6 += s6[j] * w0[6 * taps + j]
-                        a7 += s7[j] * w0[7 * taps + j]
+        cols.blockStarts.withUnsafeBufferPointer { starts in
+            cols.blockSpans.withUnsafeBufferPointer { spans in
+                cols.blockWeights.withUnsafeBufferPointer { weights in
+                    guard let w = weights.baseAddress else {
+                        out.update(repeating: 0, count: outputWidth)  // an empty input row
+                        return
                     }
-                    out[x] = a0; out[x + 1] = a1; out[x + 2] = a2; out[x + 3] = a3
-                    out[x + 4] = a4; out[x + 5] = a5; out[x + 6] = a6; out[x + 7] = a7
-                    x += 8
+                    let stride = cols.blockStride
+                    for b in 0..<starts.count {
+                        let src = row + starts[b], wb = w + b * stride
+                        var acc = SIMD8<Float>.zero
+                        for k in 0..<spans[b] { acc += SIMD8<Float>(repeating: src[k]) * wb[k] }
+                        let x = 8 * b
+                        if x + 8 <= outputWidth {
+                            (UnsafeMutableRawPointer(out + x)).storeBytes(of: acc, as: SIMD8<Float>.self)
+                        } else {
+                            for lane in 0..<(outputWidth - x) { out[x + lane] = acc[lane] }
+                        }
+                    }
                 }
-                while x < outputWidth {
-                    let src = row + st[x], wx = w + x * taps
-                    var acc: Float = 0
-                    for j in 0..<taps { acc += src[j] * wx[j] }
-                    out[x] = acc
-                    x += 1
+            }
+        }
+    }
+
+    /// The width pass of four rows at once: the same per-output sums as `horizontal`, but
+    /// four independent accumulator chains share each weight load, so the adds' latency
+    /// is hidden (one chain waits on its previous add every step).
+    @inline(__always)
+    func horizontal4(_ row: UnsafePointer<Float>, rowStride: Int, into out: UnsafeMutablePointer<Float>) {
+        let ow = outputWidth
+        if inputWidth == ow {
+            for r in 0..<4 { (out + r * ow).update(from: row + r * rowStride, count: ow) }
+            return
+        }
+        cols.blockStarts.withUnsafeBufferPointer { starts in
+            cols.blockSpans.withUnsafeBufferPointer { spans in
+                cols.blockWeights.withUnsafeBufferPointer { weights in
+                    guard let w = weights.baseAddress else {
+                        out.update(repeating: 0, count: 4 * ow)
+                        return
+                    }
+                    let stride = cols.blockStride
+                    for b in 0..<starts.count {
+                        let s0 = row + starts[b], s1 = s0 + rowStride, s2 = s1 + rowStride, s3 = s2 + rowStride
+                        let wb = w + b * stride
+                        var a0 = SIMD8<Float>.zero, a1 = SIMD8<Float>.zero, a2 = SIMD8<Float>.zero, a3 = SIMD8<Float>.zero
+                        for k in 0..<spans[b] {
+                            let wk = wb[k]
+                            a0 += SIMD8<Float>(repeating: s0[k]) * wk
+                            a1 += SIMD8<Float>(repeating: s1[k]) * wk
+                            a2 += SIMD8<Float>(repeating: s2[k]) * wk
+                            a3 += SIMD8<Float>(repeating: s3[k]) * wk
+                        }
+                        let x = 8 * b
+                        if x + 8 <= ow {
+                            UnsafeMutableRawPointer(out + x).storeBytes(of: a0, as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(out + ow + x).storeBytes(of: a1, as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(out + 2 * ow + x).storeBytes(of: a2, as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(out + 3 * ow + x).storeBytes(of: a3, as: SIMD8<Float>.self)
+                        } else {
+                            for lane in 0..<(ow - x) {
+                                out[x + lane] = a0[lane]; out[ow + x + lane] = a1[lane]
+                                out[2 * ow + x + lane] = a2[lane]; out[3 * ow + x + lane] = a3[lane]
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -143,16 +196,24 @@ public struct AntialiasResize: Sendable {
     /// converted from stored millimetres on the fly, without a full float copy).
     public func run(rows fill: (Int, UnsafeMutablePointer<Float>) -> Void,
                     into output: UnsafeMutableBufferPointer<Float>, scratch: inout [Float]) {
-        let need = inputHeight * outputWidth + inputWidth + cols.stride
+        let rowStride = inputWidth + cols.stride
+        let need = inputHeight * outputWidth + 4 * rowStride
         if scratch.count < need { scratch = [Float](repeating: 0, count: need) }
         scratch.withUnsafeMutableBufferPointer { buf in
             guard let base = buf.baseAddress, let out = output.baseAddress else { return }
-            let row = base + inputHeight * outputWidth
-            // The zeros after the row that padded taps read (see `horizontal`).
-            (row + inputWidth).update(repeating: 0, count: cols.stride)
-            for y in 0..<inputHeight {
-                fill(y, row)
-                horizontal(row, into: base + y * outputWidth)
+            let rows = base + inputHeight * outputWidth
+            // The zeros after each row that padded taps read (see `horizontal`).
+            for r in 0..<4 { (rows + r * rowStride + inputWidth).update(repeating: 0, count: cols.stride) }
+            var y = 0
+            while y + 4 <= inputHeight {
+                for r in 0..<4 { fill(y + r, rows + r * rowStride) }
+                horizontal4(rows, rowStride: rowStride, into: base + y * outputWidth)
+                y += 4
+            }
+            while y < inputHeight {
+                fill(y, rows)
+                horizontal(rows, into: base + y * outputWidth)
+                y += 1
             }
             vertical(base, into: out)
         }

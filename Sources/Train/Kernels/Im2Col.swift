@@ -3,35 +3,38 @@
 /// the whole batch are contiguous, so a convolution is one sgemm and BatchNorm and channel
 /// concatenation are contiguous). Columns cover samples n0..<n1: col[(c*16 + kh*4 + kw),
 /// (n - n0)*Ho*Wo + oh*Wo + ow] = x[c, n, 2*oh - 1 + kh, 2*ow - 1 + kw] (0 outside).
+///
+/// With stride 2 the four kernel columns read the image row's odd or even pixels, shifted:
+/// kw 0 -> x[2ow-1] = odd[ow-1], kw 1 -> even[ow], kw 2 -> odd[ow], kw 3 -> even[ow+1].
+/// So each image row is split into its even and odd pixels once, and every (kh, kw) row of
+/// the columns is a contiguous copy (and col2im a contiguous add) instead of a strided gather.
 enum Im2Col {
     /// Gathers the patches of `x` [C, N, H, W] into `col` [C*16, (n1-n0)*(H/2)*(W/2)].
     static func gather(_ x: UnsafePointer<Float>, channels: Int, batch: Int, height h: Int, width w: Int,
                        samples: Range<Int>, into col: UnsafeMutablePointer<Float>) {
-        let ho = h / 2, wo = w / 2, nb = samples.count
-        let cols = nb * ho * wo
-        parallelRanges(channels, grain: 1) { range in
-            for c in range {
+        let ho = h / 2, wo = w / 2
+        let cols = samples.count * ho * wo
+        forEachPlane(channels: channels, samples: samples, halfWidth: wo) { c, j, n, even, odd in
+            let rows = col + c * 16 * cols
+            let image = x + (c * batch + n) * h * w
+            for oh in 0..<ho {
+                let at = (j * ho + oh) * wo
                 for kh in 0..<4 {
-                    for kw in 0..<4 {
-                        let row = col + (c * 16 + kh * 4 + kw) * cols
-                        for (j, n) in samples.enumerated() {
-                            let image = x + (c * batch + n) * h * w
-                            for oh in 0..<ho {
-                                let out = row + (j * ho + oh) * wo
-                                let ih = 2 * oh - 1 + kh
-                                guard ih >= 0 && ih < h else { out.update(repeating: 0, count: wo); continue }
-                                let line = image + ih * w
-                                // iw = 2*ow - 1 + kw leaves the image only at ow = 0 (kw = 0)
-                                // or ow = wo - 1 (kw = 3).
-                                let first = kw == 0 ? 1 : 0
-                                let last = kw == 3 ? wo - 1 : wo
-                                if first == 1 { out[0] = 0 }
-                                if last < wo { out[wo - 1] = 0 }
-                                var ow = first
-                                while ow < last { out[ow] = line[2 * ow - 1 + kw]; ow += 1 }
-                            }
-                        }
+                    let ih = 2 * oh - 1 + kh
+                    let r0 = rows + (kh * 4) * cols + at
+                    guard ih >= 0 && ih < h else {
+                        for kw in 0..<4 { (r0 + kw * cols).update(repeating: 0, count: wo) }
+                        continue
                     }
+                    let line = image + ih * w
+                    for i in 0..<wo { even[i] = line[2 * i]; odd[i] = line[2 * i + 1] }
+                    let k0 = r0, k1 = r0 + cols, k2 = r0 + 2 * cols, k3 = r0 + 3 * cols
+                    k0[0] = 0
+                    (k0 + 1).update(from: odd, count: wo - 1)
+                    k1.update(from: even, count: wo)
+                    k2.update(from: odd, count: wo)
+                    k3.update(from: even + 1, count: wo - 1)
+                    k3[wo - 1] = 0
                 }
             }
         }
@@ -41,27 +44,43 @@ enum Im2Col {
     /// receives col[(c, kh, kw), (n, oh, ow)] at (c, n, 2*oh - 1 + kh, 2*ow - 1 + kw).
     static func scatterAdd(_ col: UnsafePointer<Float>, channels: Int, batch: Int, height h: Int, width w: Int,
                            samples: Range<Int>, into image: UnsafeMutablePointer<Float>) {
-        let ho = h / 2, wo = w / 2, nb = samples.count
-        let cols = nb * ho * wo
-        parallelRanges(channels, grain: 1) { range in
-            for c in range {
-                for kh in 0..<4 {
-                    for kw in 0..<4 {
-                        let row = col + (c * 16 + kh * 4 + kw) * cols
-                        for (j, n) in samples.enumerated() {
-                            let plane = image + (c * batch + n) * h * w
-                            for oh in 0..<ho {
-                                let ih = 2 * oh - 1 + kh
-                                guard ih >= 0 && ih < h else { continue }
-                                let src = row + (j * ho + oh) * wo
-                                let line = plane + ih * w
-                                let first = kw == 0 ? 1 : 0
-                                let last = kw == 3 ? wo - 1 : wo
-                                var ow = first
-                                while ow < last { line[2 * ow - 1 + kw] += src[ow]; ow += 1 }
-                            }
-                        }
+        let ho = h / 2, wo = w / 2
+        let cols = samples.count * ho * wo
+        forEachPlane(channels: channels, samples: samples, halfWidth: wo) { c, j, n, even, odd in
+            let rows = col + c * 16 * cols
+            let plane = image + (c * batch + n) * h * w
+            for ih in 0..<h {
+                even.update(repeating: 0, count: wo)
+                odd.update(repeating: 0, count: wo)
+                // The (oh, kh) pairs that land on image row ih: 2*oh - 1 + kh = ih.
+                var kh = (ih + 1) & 1
+                while kh < 4 {
+                    let oh = (ih + 1 - kh) / 2
+                    if oh >= 0 && oh < ho {
+                        let r0 = rows + (kh * 4) * cols + (j * ho + oh) * wo
+                        let k0 = r0, k1 = r0 + cols, k2 = r0 + 2 * cols, k3 = r0 + 3 * cols
+                        for i in 0..<(wo - 1) { odd[i] += k0[i + 1] }
+                        for i in 0..<wo { even[i] += k1[i]; odd[i] += k2[i] }
+                        for i in 1..<wo { even[i] += k3[i - 1] }
                     }
+                    kh += 2
+                }
+                let line = plane + ih * w
+                for i in 0..<wo { line[2 * i] += even[i]; line[2 * i + 1] += odd[i] }
+            }
+        }
+    }
+
+    /// Runs `body(c, j, n, even, odd)` for every channel c (split across the cores) and
+    /// every sample n (j-th of `samples`), with per-thread even/odd row scratch.
+    @inline(__always)
+    private static func forEachPlane(channels: Int, samples: Range<Int>, halfWidth wo: Int,
+                                     _ body: (Int, Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+        parallelRanges(channels, grain: 1) { range in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * wo) { scratch in
+                guard let even = scratch.baseAddress else { return }
+                for c in range {
+                    for (j, n) in samples.enumerated() { body(c, j, n, even, even + wo) }
                 }
             }
         }
