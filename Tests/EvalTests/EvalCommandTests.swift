@@ -50,5 +50,12 @@ import TestSupport
         #expect((summary?["samples"] as? Int) == rows.count - 1)
         let png = try Data(contentsOf: out.appendingPathComponent("epoch_0002_test_sheet.png"))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+
+        // Without its cache, eval names the featurize command of the checkpoint's settings,
+        // even when the flags ask for other features.
+        try FileManager.default.removeItem(atPath: cache)
+        let (status, refusal) = try runProcess(bv, ["eval"] + common + runArgs + ["--checkpoints", "2", "--stat_dir", stats, "--audio_format", "waveform"])
+        #expect(status == 2 && refusal.contains("batvision featurize --dataset batvisionv1") && refusal.contains("--audio_format spectrogram")
+                && refusal.contains("--images_size 32"), "\(refusal)")
     }
 }

@@ -36,15 +36,23 @@ public struct MelFilterbank: Sendable {
     }
 
     /// mel[m, t] = sum_f spec[f, t] * fb[f, m]; spec is [nFreqs, frames], out [nMels, frames].
+    /// Each filter sums only its non-zero bins, in ascending f (the zero terms would add
+    /// exact zeros), one output row at a time so the row stays in cache and the t loop
+    /// vectorises.
     public func apply(_ spec: UnsafeBufferPointer<Float>, frames: Int, into out: UnsafeMutableBufferPointer<Float>) {
-        for m in 0..<nMels {
-            for t in 0..<frames { out[m * frames + t] = 0 }
-        }
-        for f in 0..<nFreqs {
+        guard let src = spec.baseAddress, let dstBase = out.baseAddress,
+              spec.count >= nFreqs * frames, out.count >= nMels * frames else { return }
+        weights.withUnsafeBufferPointer { wb in
+            guard let w = wb.baseAddress else { return }
             for m in 0..<nMels {
-                let w = weights[f * nMels + m]
-                if w == 0 { continue }
-                for t in 0..<frames { out[m * frames + t] += spec[f * frames + t] * w }
+                let dst = dstBase + m * frames
+                dst.update(repeating: 0, count: frames)
+                for f in 0..<nFreqs {
+                    let weight = w[f * nMels + m]
+                    if weight == 0 { continue }
+                    let row = src + f * frames
+                    for t in 0..<frames { dst[t] += row[t] * weight }
+                }
             }
         }
     }
