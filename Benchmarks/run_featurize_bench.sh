@@ -19,7 +19,7 @@ trap 'rm -rf "$WORK"' EXIT
 [ -f "$DATA/synth_hall/train.csv" ] || $BV synth --dataset batvisionv2 --out "$DATA" --samples "$SAMPLES" --seed 0
 /usr/bin/time -f "ingest peak RSS %M KB" $BV ingest --dataset batvisionv2 --dataset_dir "$DATA" --manifest "$WORK/m.json" --quiet
 
-for fmt in spectrogram mel_spectrogram; do
+for fmt in ${FORMATS:-spectrogram mel_spectrogram}; do
   echo "== $fmt"
   sync
   "$PYTHON" "$REF" loader --root "$DATA" --dataset batvisionv2 --audio_format "$fmt" --split train --workers 2

@@ -41,41 +41,15 @@ struct EvalCommand: ParsableCommand {
         settings.setDefault("eval_on", "test")
         settings.setDefault("stat_dir", "stats")
         settings.setDefault("depth_bin", "2.0")
-        // `checkpoints` names the epoch to evaluate here, not one to resume from.
         let epoch = try settings["checkpoints"].flatMap { raw -> Int? in
             guard !["", "null", "none", "None"].contains(raw) else { return nil }
             guard let n = Int(raw) else { throw ValidationError("--checkpoints expects an epoch number, got \(raw)") }
             return n
         }
-        var runSettings = settings
-        runSettings.set("checkpoints", "null")
-        let trainingConfig = try TrainingConfig(settings: runSettings)
-        guard let split = Split(rawValue: try settings.string("eval_on")), split != .train else {
-            throw ValidationError("--eval_on expects test or val, got \(settings["eval_on"] ?? "")")
-        }
-        let directories = RunDirectories(outputDir: URL(fileURLWithPath: trainingConfig.outputDir), runName: trainingConfig.runName)
-        let url = try CheckpointLocator.resolve(path: checkpoint, epoch: epoch, best: best, directories: directories)
-        let (tensors, info) = try Checkpoint.read(url)
-        let (modelConfig, featureConfig, digest) = try CheckpointLocator.configuration(of: info, tensors: tensors, settings: settings, source: url.path)
-        let cache = try CacheResolver.open(settings, config: featureConfig, manifestDigest: digest)
-        let model = try UNet(modelConfig)
-        try model.load(stateDict: tensors, source: url.path)
-
-        var evaluator = Evaluator(model: model, cache: cache, split: split)
-        evaluator.batchSize = max(1, min(trainingConfig.batchSize, 64))
-        evaluator.binWidth = try settings.double("depth_bin")
-        setBLASThreads(1)
-        let runName = info?.runName ?? url.deletingPathExtension().lastPathComponent
-        let (samples, summary) = try evaluator.run(checkpointName: url.path, epoch: info?.epoch)
-        guard !samples.isEmpty else { throw ValidationError("the \(split.rawValue) split of \(cache.path.path) is empty") }
-        let report = EvaluationReport(samples: samples, summary: summary)
-        let chosen = report.bestMedianWorst()
-        let panels = try evaluator.panels(chosen.map(\.sample))
-        let tag = (url.lastPathComponent == RunDirectories.bestName ? "best" : info.map { String(format: "epoch_%04d", $0.epoch) } ?? url.deletingPathExtension().lastPathComponent) + "_\(split.rawValue)"
-        let outDir = URL(fileURLWithPath: try settings.string("stat_dir")).appendingPathComponent(runName)
-        let written = try report.write(to: outDir, prefix: tag, panels: panels, maxDepth: featureConfig.maxDepth ?? 30)
-        print("eval \(url.lastPathComponent) on \(split.rawValue) (\(samples.count) samples, \(cache.path.path))")
-        print(report.table())
-        for f in written { print("wrote \(f.path)") }
+        let outcome = try EvaluationRun(settings: settings, checkpointPath: checkpoint, epoch: epoch, best: best).run()
+        let summary = outcome.report.summary
+        print("eval \(outcome.checkpoint.lastPathComponent) on \(summary.split) (\(summary.samples) samples, \(outcome.cache.path))")
+        print(outcome.report.table())
+        for f in outcome.files { print("wrote \(f.path)") }
     }
 }
