@@ -223,9 +223,11 @@ public struct Featurizer {
             depth.withUnsafeMutableBufferPointer { d in
                 errors.withUnsafeMutableBufferPointer { errs in
                     let (a, d, errs) = (a, d, errs)  // each row is written by exactly one worker
+                    // Workers take the next sample when they finish one, so a slow sample
+                    // (a cold file, a long recording) does not leave the other core idle.
+                    let queue = SampleQueue()
                     DispatchQueue.concurrentPerform(iterations: workers) { w in
-                        var i = w
-                        while i < batch.count {
+                        while let i = queue.take(below: batch.count) {
                             do {
                                 try features(of: batch[i], extractor: extractor, workspace: workspaces[w],
                                              audio: UnsafeMutableBufferPointer(rebasing: a[(i * audioSize)..<((i + 1) * audioSize)]),
@@ -233,7 +235,6 @@ public struct Featurizer {
                             } catch {
                                 errs[i] = error
                             }
-                            i += workers
                         }
                     }
                 }
@@ -302,5 +303,19 @@ public struct Featurizer {
 
     private func fileSize(_ url: URL) -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.intValue ?? 0
+    }
+}
+
+/// Hands out 0, 1, 2, ... to whichever worker asks next.
+final class SampleQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+
+    func take(below count: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < count else { return nil }
+        next += 1
+        return next - 1
     }
 }
