@@ -78,9 +78,14 @@ public final class Trainer {
         optimizer = Optimizer(config.optimizer, parameters: model.parameters, learningRate: config.learningRate)
     }
 
-    func info(epoch: Int, metrics: [String: Double]?, trainLoss: Double?) -> CheckpointInfo {
-        CheckpointInfo(epoch: epoch, runName: config.runName, model: config.model, feature: cache.config,
-                       manifestDigest: cache.manifestDigest, settings: settings.values, metrics: metrics, trainLoss: trainLoss)
+    /// A checkpoint's metadata; its metrics are the epoch's validation metrics plus `loss`
+    /// (the validation loss), so `best_metric loss` survives a resume too.
+    func info(_ record: EpochRecord) -> CheckpointInfo {
+        var metrics = record.metrics
+        if let v = record.valLoss { metrics = (metrics ?? [:]).merging(["loss": v]) { a, _ in a } }
+        return CheckpointInfo(epoch: record.epoch, runName: config.runName, model: config.model, feature: cache.config,
+                              manifestDigest: cache.manifestDigest, settings: settings.values, metrics: metrics,
+                              trainLoss: record.trainLoss)
     }
 
     /// Trains from epoch 1 (or after `resumeEpoch`) to `epochs`; returns every epoch's record.
@@ -170,16 +175,14 @@ public final class Trainer {
 
             if epoch % config.savingCheckpoints == 0 || epoch == config.epochs {
                 try Checkpoint.save(model: model, optimizer: optimizer,
-                                    info: info(epoch: epoch, metrics: record.metrics, trainLoss: record.trainLoss),
-                                    to: directories.checkpoint(epoch: epoch))
+                                    info: info(record), to: directories.checkpoint(epoch: epoch))
             }
             if config.saveBestModel, let figure = figure(record) {
                 let better = best.map { DepthMetrics.higherIsBetter(config.bestMetric) ? figure > $0 : figure < $0 } ?? true
                 if better {
                     best = figure
                     try Checkpoint.save(model: model, optimizer: nil,
-                                        info: info(epoch: epoch, metrics: record.metrics, trainLoss: record.trainLoss),
-                                        to: directories.best)
+                                        info: info(record), to: directories.best)
                     log("  best \(config.bestMetric) so far: \(String(format: "%.4f", figure)) -> \(directories.best.lastPathComponent)")
                 }
             }
@@ -193,8 +196,9 @@ public final class Trainer {
 
     /// The best figure recorded by an earlier part of this run (resume).
     func bestSoFar() -> Double? {
-        guard config.resumeEpoch != nil, let (_, info) = try? Checkpoint.read(directories.best), let info else { return nil }
-        return config.bestMetric == "loss" ? nil : info.metrics?[config.bestMetric]
+        guard let resume = config.resumeEpoch, let (_, info) = try? Checkpoint.read(directories.best), let info,
+              info.epoch <= resume else { return nil }  // a best from after the resume point does not count
+        return info.metrics?[config.bestMetric]
     }
 
     /// Eval-mode pass over the validation split: mean batch loss and mean per-sample metrics.

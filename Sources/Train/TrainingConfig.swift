@@ -84,9 +84,6 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         if let r = resumeEpoch, r < 1 || r >= epochs {
             throw fail("checkpoints", "an epoch between 1 and \(epochs - 1) to resume from")
         }
-        if feature.depthNorm == false && feature.maxDepth == nil && crit != .L1 {
-            // SIlog is scale-free; nothing to check. Kept explicit: metres in, metres out.
-        }
     }
 
     /// `unet_baseline_<dataset>_BS<batch>_Lr<lr>_<optimizer>_<experiment_name>`, lr as
