@@ -9,7 +9,7 @@ func snapshot(_ root: URL) throws -> [String: Data] {
     let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)
     while let url = walker?.nextObject() as? URL {
         var isDir: ObjCBool = false
-        FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir)
+        _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir)
         if !isDir.boolValue { out[String(url.path.dropFirst(root.path.count + 1))] = try Data(contentsOf: url) }
     }
     return out
