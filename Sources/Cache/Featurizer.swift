@@ -96,8 +96,9 @@ public struct Featurizer {
         let workspaces = (0..<workers).map { _ in extractor.makeWorkspace() }
         // Two sets of batch buffers: while one batch is written (HDF5 calls stay on the
         // writer queue, one at a time), the next is computed into the other set.
-        var audioBuffers = [[Float]](repeating: [Float](repeating: 0, count: batchSize * audioSize), count: 2)
-        var depthBuffers = [[Float]](repeating: [Float](repeating: 0, count: batchSize * depthSize), count: 2)
+        // Owned buffers, not arrays: a write still holding an array would make the next
+        // compute into it copy all of it (copy-on-write), on the main thread.
+        let buffers = (0..<2).map { _ in BatchBuffers(audio: batchSize * audioSize, depth: batchSize * depthSize) }
         let writer = DispatchQueue(label: "batvision.featurize.writer")
         let writing = DispatchGroup()
         let writeError = ErrorBox()
@@ -120,10 +121,9 @@ public struct Featurizer {
                 while next < samples.count {
                     let end = min(next + batchSize, samples.count)
                     let batch = Array(samples[next..<end])
-                    try computeBatch(batch, extractor: extractor, workspaces: workspaces,
-                                     audio: &audioBuffers[current], depth: &depthBuffers[current])
+                    let target = buffers[current]
+                    try computeBatch(batch, extractor: extractor, workspaces: workspaces, into: target)
                     try finishWrite()
-                    let audio = audioBuffers[current], depth = depthBuffers[current]
                     let start = next, count = batch.count
                     // The progress this write will make true; recorded only after the flush.
                     state.done[split.rawValue] = end
@@ -132,12 +132,10 @@ public struct Featurizer {
                     writer.async {
                         defer { writing.leave() }
                         do {
-                            try audio.withUnsafeBufferPointer {
-                                try audioDS.writeRows(start, count: count, UnsafeBufferPointer(rebasing: $0[0..<(count * audioSize)]))
-                            }
-                            try depth.withUnsafeBufferPointer {
-                                try depthDS.writeRows(start, count: count, UnsafeBufferPointer(rebasing: $0[0..<(count * depthSize)]))
-                            }
+                            // `target` stays alive in this closure; the next compute into it
+                            // starts only after finishWrite().
+                            try audioDS.writeRows(start, count: count, UnsafeBufferPointer(rebasing: target.audio[0..<(count * audioSize)]))
+                            try depthDS.writeRows(start, count: count, UnsafeBufferPointer(rebasing: target.depth[0..<(count * depthSize)]))
                             try file.flush()
                             try writeProgress(progress)
                             reporter.advance(by: count)
@@ -215,27 +213,24 @@ public struct Featurizer {
     /// Features of a batch, computed on every core into rows of `audio` and `depth`.
     /// The first failing sample (in batch order) is the error thrown.
     func computeBatch(_ batch: [SampleRecord], extractor: FeatureExtractor, workspaces: [FeatureExtractor.Workspace],
-                      audio: inout [Float], depth: inout [Float]) throws {
+                      into buffers: BatchBuffers) throws {
         let workers = min(workspaces.count, batch.count)
-        let audioSize = audio.count / batchSize, depthSize = depth.count / batchSize
+        let audioSize = buffers.audio.count / batchSize, depthSize = buffers.depth.count / batchSize
         var errors = [Error?](repeating: nil, count: batch.count)
-        audio.withUnsafeMutableBufferPointer { a in
-            depth.withUnsafeMutableBufferPointer { d in
-                errors.withUnsafeMutableBufferPointer { errs in
-                    let (a, d, errs) = (a, d, errs)  // each row is written by exactly one worker
-                    // Workers take the next sample when they finish one, so a slow sample
-                    // (a cold file, a long recording) does not leave the other core idle.
-                    let queue = SampleQueue()
-                    DispatchQueue.concurrentPerform(iterations: workers) { w in
-                        while let i = queue.take(below: batch.count) {
-                            do {
-                                try features(of: batch[i], extractor: extractor, workspace: workspaces[w],
-                                             audio: UnsafeMutableBufferPointer(rebasing: a[(i * audioSize)..<((i + 1) * audioSize)]),
-                                             depth: UnsafeMutableBufferPointer(rebasing: d[(i * depthSize)..<((i + 1) * depthSize)]))
-                            } catch {
-                                errs[i] = error
-                            }
-                        }
+        let (a, d) = (buffers.audio, buffers.depth)
+        errors.withUnsafeMutableBufferPointer { errs in
+            let errs = errs  // each row is written by exactly one worker
+            // Workers take the next sample when they finish one, so a slow sample
+            // (a cold file, a long recording) does not leave the other core idle.
+            let queue = SampleQueue()
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                while let i = queue.take(below: batch.count) {
+                    do {
+                        try features(of: batch[i], extractor: extractor, workspace: workspaces[w],
+                                     audio: UnsafeMutableBufferPointer(rebasing: a[(i * audioSize)..<((i + 1) * audioSize)]),
+                                     depth: UnsafeMutableBufferPointer(rebasing: d[(i * depthSize)..<((i + 1) * depthSize)]))
+                    } catch {
+                        errs[i] = error
                     }
                 }
             }
@@ -317,5 +312,24 @@ final class SampleQueue: @unchecked Sendable {
         guard next < count else { return nil }
         next += 1
         return next - 1
+    }
+}
+
+/// One batch's feature rows, allocated once and reused: `audio` [batch, audio size] and
+/// `depth` [batch, depth size].
+final class BatchBuffers: @unchecked Sendable {
+    let audio: UnsafeMutableBufferPointer<Float>
+    let depth: UnsafeMutableBufferPointer<Float>
+
+    init(audio: Int, depth: Int) {
+        self.audio = .allocate(capacity: audio)
+        self.audio.initialize(repeating: 0)
+        self.depth = .allocate(capacity: depth)
+        self.depth.initialize(repeating: 0)
+    }
+
+    deinit {
+        audio.deallocate()
+        depth.deallocate()
     }
 }
