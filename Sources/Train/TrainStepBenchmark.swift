@@ -11,18 +11,23 @@ public enum TrainStepBenchmark {
     }
 
     public static func run(numDowns: Int, ngf: Int, size: Int, batch: Int, steps: Int, warmup: Int) throws -> Result {
+        guard batch >= 1, steps >= 1, warmup >= 0 else {
+            throw TrainError.config("bench train needs --batch >= 1, --steps >= 1 and --warmup >= 0")
+        }
         let model = try UNet(UNetConfig(numDowns: numDowns, ngf: ngf, depthNorm: true))
+        try model.config.checkInput(height: size, width: size)
         model.initialize(seed: 0)
         let optimizer = Optimizer(.AdamW, parameters: model.parameters, learningRate: 1e-3)
         let loss = DepthLoss(criterion: .Combined, depthNorm: true, maxDepth: 12)
         var rng = SeededRandom(seed: 0)
-        let x = (0..<(batch * 2 * size * size)).map { _ in Float(rng.uniform(0, 1)) }
-        let y = (0..<(batch * size * size)).map { _ in Float(rng.uniform(0, 1)) }
+        let x = FloatBuffer((0..<(batch * 2 * size * size)).map { _ in Float(rng.uniform(0, 1)) })
+        let y = FloatBuffer((0..<(batch * size * size)).map { _ in Float(rng.uniform(0, 1)) })
         let grad = FloatBuffer(count: y.count)
         func step() throws {
             model.zeroGradients()
-            let pred = try x.withUnsafeBufferPointer { try model.forward($0.baseAddress!, batch: batch, height: size, width: size, training: true) }
-            _ = y.withUnsafeBufferPointer { loss.evaluate(pred: pred.baseAddress!, gt: $0.baseAddress!, count: y.count, grad: grad.pointer) }
+            let pred = try model.forward(x.pointer, batch: batch, height: size, width: size, training: true)
+            guard let p = pred.baseAddress else { return }
+            _ = loss.evaluate(pred: p, gt: y.pointer, count: y.count, grad: grad.pointer)
             model.backward(grad.pointer)
             clipGradientNorm(model.parameters, maxNorm: 1)
             optimizer.apply()
