@@ -105,10 +105,20 @@ public struct Settings: Sendable {
         return v
     }
 
+    /// The spellings of "no value" in conf files and flags (YAML's null included).
+    public static func isNull(_ raw: String) -> Bool { ["", "null", "none", "None", "~"].contains(raw) }
+
     /// nil for `null`, `none` or an empty value.
     public func optionalDouble(_ key: String) throws -> Double? {
-        guard let raw = values[key], !["", "null", "none", "None", "~"].contains(raw) else { return nil }
+        guard let raw = values[key], !Self.isNull(raw) else { return nil }
         guard let v = Double(raw) else { throw fail(key, "a number or null") }
+        return v
+    }
+
+    /// nil for `null`, `none` or an empty value.
+    public func optionalInt(_ key: String) throws -> Int? {
+        guard let raw = values[key], !Self.isNull(raw) else { return nil }
+        guard let v = Int(raw) else { throw fail(key, "a whole number or null") }
         return v
     }
 

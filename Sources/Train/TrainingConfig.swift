@@ -25,21 +25,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var clipGradNorm: Double
     public var outputDir: String
 
-    /// Keys of the conf files that are training settings (`--<key>` on the command line).
-    public static let keys = ["experiment_name", "learning_rate", "batch_size", "epochs", "optimizer", "criterion",
-                              "l1_weight", "silog_weight", "silog_lambda", "validation", "validation_iter",
-                              "saving_checkpoints", "checkpoints", "save_best_model", "best_metric", "shuffle", "seed",
-                              "generator", "num_downs", "ngf", "prediction_samples", "clip_grad_norm", "output_dir",
-                              "use_wandb", "wandb_project", "wandb_entity", "wandb_mode"]
-
     public init(settings s: Settings) throws {
         func fail(_ key: String, _ expected: String) -> TrainError {
             .config("\(key) = '\(s[key] ?? "")' (from \(s.origins[key] ?? "?")): expected \(expected)")
-        }
-        func optionalInt(_ key: String) throws -> Int? {
-            guard let v = s[key], !["", "null", "none", "None", "~"].contains(v) else { return nil }
-            guard let i = Int(v) else { throw fail(key, "a whole number or null") }
-            return i
         }
         let feature = try s.featureConfig()
         dataset = feature.dataset.rawValue
@@ -56,14 +44,14 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         validation = try s.bool("validation")
         validationIter = try s.int("validation_iter")
         savingCheckpoints = try s.int("saving_checkpoints")
-        resumeEpoch = try optionalInt("checkpoints")
+        resumeEpoch = try s.optionalInt("checkpoints")
         saveBestModel = try s.bool("save_best_model")
         bestMetric = try s.string("best_metric")
         shuffle = try s.bool("shuffle")
         guard let seedValue = UInt64(try s.string("seed")) else { throw fail("seed", "a whole number >= 0") }
         seed = seedValue
         let generator = try s.string("generator")
-        var downs = try optionalInt("num_downs")
+        var downs = try s.optionalInt("num_downs")
         if downs == nil {
             guard let n = UNetConfig.levels(forGenerator: generator) else { throw fail("generator", "unet_256 or unet_128 (or set num_downs)") }
             downs = n

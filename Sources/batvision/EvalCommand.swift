@@ -41,11 +41,7 @@ struct EvalCommand: ParsableCommand {
         settings.setDefault("eval_on", "test")
         settings.setDefault("stat_dir", "stats")
         settings.setDefault("depth_bin", "2.0")
-        let epoch = try settings["checkpoints"].flatMap { raw -> Int? in
-            guard !["", "null", "none", "None"].contains(raw) else { return nil }
-            guard let n = Int(raw) else { throw ValidationError("--checkpoints expects an epoch number, got \(raw)") }
-            return n
-        }
+        let epoch = try settings.optionalInt("checkpoints")
         let outcome = try EvaluationRun(settings: settings, checkpointPath: checkpoint, epoch: epoch, best: best).run()
         let summary = outcome.report.summary
         print("eval \(outcome.checkpoint.lastPathComponent) on \(summary.split) (\(summary.samples) samples, \(outcome.cache.path))")
