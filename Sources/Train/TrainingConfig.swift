@@ -82,21 +82,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
 }
 
 /// A double as Python's `repr` prints it: shortest round-trip digits, `1e-05` style
-/// exponents below 1e-4 and from 1e16, and a trailing `.0` on whole numbers.
-public func pythonFloat(_ x: Double) -> String {
-    guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
-    var s = "\(x)"  // Swift: "0.001", "1e-05", "1e+16", "5.0"
-    if let e = s.firstIndex(of: "e") {
-        // Python writes at least two exponent digits with a sign: 1e-05, 1e+16.
-        let mantissa = s[..<e]
-        var exp = String(s[s.index(after: e)...])
-        var sign = "+"
-        if exp.hasPrefix("-") { sign = "-"; exp.removeFirst() } else if exp.hasPrefix("+") { exp.removeFirst() }
-        if exp.count < 2 { exp = "0" + exp }
-        s = "\(mantissa)e\(sign)\(exp)"
-    }
-    return s
-}
+/// exponents below 1e-4 and from 1e16, `.0` on whole numbers, `inf`/`nan`. Swift's
+/// `description` follows the same rules (tested against Python's output).
+public func pythonFloat(_ x: Double) -> String { x.description }
 
 extension TrainingConfig {
     /// SPEC section 4's defaults, used under the conf files (`conf/mode/train.yaml`,

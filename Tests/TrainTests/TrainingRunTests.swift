@@ -129,5 +129,7 @@ struct TrainingFixture {
         #expect(pythonFloat(1e-5) == "1e-05")
         #expect(pythonFloat(2.5e-5) == "2.5e-05")
         #expect(pythonFloat(1.0) == "1.0")
+        #expect(pythonFloat(1e16) == "1e+16")
+        #expect(pythonFloat(.infinity) == "inf")
     }
 }

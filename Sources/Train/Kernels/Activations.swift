@@ -1,17 +1,9 @@
 import Foundation
 
-/// Elementwise activations, forward and backward side by side. The U-Net applies its
-/// LeakyReLU and ReLU in place (PyTorch's inplace=True), and so do these.
+/// Elementwise activations, forward and backward side by side, split across the cores.
+/// Backward passes read the activation's output (PyTorch's in-place activations keep only
+/// that), whose sign is the input's.
 enum Activations {
-    static func leakyReLU(_ x: UnsafeMutablePointer<Float>, count: Int, slope: Float = 0.2) {
-        for i in 0..<count where x[i] < 0 { x[i] *= slope }
-    }
-
-    /// dX = dY * (y > 0 ? 1 : slope), from the activation's output y (same sign as its input).
-    static func leakyReLUBackward(output y: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, count: Int, slope: Float = 0.2) {
-        for i in 0..<count where !(y[i] > 0) { d[i] *= slope }
-    }
-
     /// y = LeakyReLU(x), out of place.
     static func leakyReLU(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int, slope: Float = 0.2) {
         parallelRanges(count, grain: 1 << 15) { r in for i in r { let v = x[i]; y[i] = v < 0 ? v * slope : v } }
