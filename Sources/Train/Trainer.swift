@@ -166,7 +166,7 @@ public final class Trainer {
                 record.metrics = v.metrics
             }
             records.append(record)
-            try appendRecord(record)
+            try writeRecords(records)
             var scalars: [(tag: String, value: Double)] = [("train/loss", record.trainLoss)]
             if let vl = record.valLoss { scalars.append(("val/loss", vl)) }
             for (k, v) in (record.metrics ?? [:]).sorted(by: { $0.key < $1.key }) { scalars.append(("val/\(k)", v)) }
@@ -259,11 +259,11 @@ public final class Trainer {
         }
     }
 
-    func appendRecord(_ r: EpochRecord) throws {
-        var kept = try readRecords().filter { $0.epoch < r.epoch }
-        kept.append(r)
+    /// Rewrites metrics.jsonl from the run's records (on a resume, those up to the resume
+    /// epoch were read back first), so a resumed run replaces the epochs it repeats.
+    func writeRecords(_ records: [EpochRecord]) throws {
         let encoder = Checkpoint.encoder()
-        let text = try kept.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"
+        let text = try records.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"
         try writeFile(Data(text.utf8), to: directories.metricsLog)
     }
 }
