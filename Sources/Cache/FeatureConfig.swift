@@ -35,6 +35,9 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
         try validate()
     }
 
+    /// What one unit of the cached depth is in metres: max_depth when depth_norm, else 1.
+    public var metresPerUnit: Float { depthNorm ? Float(maxDepth ?? 1) : 1 }
+
     /// Refuses settings the reference cannot run, before any work is done.
     public func validate() throws {
         if dataset == .batvisionv1 && audioFormat == .melSpectrogram {

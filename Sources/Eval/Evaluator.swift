@@ -98,7 +98,7 @@ public struct Evaluator {
         self.split = split
     }
 
-    var scale: Float { cache.config.depthNorm ? Float(cache.config.maxDepth ?? 1) : 1 }
+    var scale: Float { cache.config.metresPerUnit }
 
     func input() throws -> ModelInput {
         let d = cache.depthShape
@@ -139,9 +139,8 @@ public struct Evaluator {
         var constantMetrics: [DepthMetrics] = []
         let scale = self.scale
         try predictBatches(model: model, cache: cache, input: input, splits: [split], batchSize: batchSize) { batch, pred in
-            let metrics = batchMetrics(batch, pred: pred, pixels: pixels, scale: scale)
-            try batch.depth.withUnsafeBufferPointer { d in
-                try constant.withUnsafeBufferPointer { c in
+            let metrics = try batch.depth.withUnsafeBufferPointer { d in
+                try constant.withUnsafeBufferPointer { c -> [DepthMetrics] in
                     guard let dp = d.baseAddress, let pp = pred.baseAddress, let cp = c.baseAddress else {
                         throw TrainError.numerics("empty batch")
                     }
@@ -149,22 +148,19 @@ public struct Evaluator {
                         bins.add(gt: dp + n * pixels, pred: pp + n * pixels, pixels: pixels, scale: scale)
                         constantBins.add(gt: dp + n * pixels, pred: cp, pixels: pixels, scale: scale)
                     }
+                    // The constant prediction is one map for every sample: stride 0.
+                    constantMetrics += sampleMetrics(gt: dp, pred: cp, samples: batch.count, pixels: pixels, predStride: 0, scale: scale)
+                    return sampleMetrics(gt: dp, pred: pp, samples: batch.count, pixels: pixels, predStride: pixels, scale: scale)
                 }
             }
-            let constantBatch = Batch(count: batch.count, audio: [], depth: batch.depth, samples: batch.samples)
-            let repeated = (0..<batch.count).flatMap { _ in constant }
-            constantMetrics += repeated.withUnsafeBufferPointer { batchMetrics(constantBatch, pred: $0, pixels: pixels, scale: scale) }
             for (n, m) in metrics.enumerated() {
                 let index = batch.samples[n].index
                 results.append(SampleResult(id: index < ids.count ? ids[index] : "\(split.rawValue)/\(index)", split: split, index: index, metrics: m))
             }
         }
-        func named(_ m: DepthMetrics) -> [String: Double] {
-            Dictionary(uniqueKeysWithValues: zip(DepthMetrics.names, m.values))
-        }
         let summary = EvaluationSummary(checkpoint: checkpointName, epoch: epoch, split: split.rawValue, samples: results.count,
-                                        cache: cache.path.path, metrics: named(DepthMetrics.mean(results.map(\.metrics))),
-                                        constantPredictor: named(DepthMetrics.mean(constantMetrics)),
+                                        cache: cache.path.path, metrics: DepthMetrics.mean(results.map(\.metrics)).named,
+                                        constantPredictor: DepthMetrics.mean(constantMetrics).named,
                                         depthBins: bins.bins, constantDepthBins: constantBins.bins)
         return (results, summary)
     }

@@ -17,6 +17,9 @@ public struct DepthMetrics: Equatable, Sendable, Codable {
 
     public var values: [Double] { [absRel, rmse, delta1, delta2, delta3, log10, mae] }
 
+    /// The metrics by name (`abs_rel`, ..., `mae`), as logs and reports store them.
+    public var named: [String: Double] { Dictionary(uniqueKeysWithValues: zip(Self.names, values)) }
+
     public init(values v: [Double]) {
         absRel = v[0]; rmse = v[1]; delta1 = v[2]; delta2 = v[3]; delta3 = v[4]; log10 = v[5]; mae = v[6]
     }

@@ -23,25 +23,22 @@ public func predictBatches(model: UNet, cache: FeatureCache, input: ModelInput, 
     defer { stream.stop() }
     let x = FloatBuffer(count: 0)
     while let batch = try stream.nextBatch() {
-        x.ensure(batch.count * input.floatsPerSample)
-        batch.audio.withUnsafeBufferPointer { a in
-            if let base = a.baseAddress { input.prepare(base, count: batch.count, into: x.pointer) }
-        }
+        input.prepare(batch, into: x)
         let pred = try model.forward(x.pointer, batch: batch.count, height: input.size, width: input.size, training: false)
         try body(batch, pred)
     }
 }
 
-/// Per-sample metrics of a prediction batch, depth turned into metres by `scale`.
-public func batchMetrics(_ batch: Batch, pred: UnsafeBufferPointer<Float>, pixels: Int, scale: Float) -> [DepthMetrics] {
-    var out: [DepthMetrics] = []
+/// Per-sample metrics of `samples` depth maps of `pixels` each, turned into metres by
+/// `scale`. Prediction n starts at n * predStride (0: one prediction for every sample).
+public func sampleMetrics(gt: UnsafePointer<Float>, pred: UnsafePointer<Float>, samples: Int, pixels: Int,
+                          predStride: Int, scale: Float) -> [DepthMetrics] {
     var g = [Float](repeating: 0, count: pixels), p = [Float](repeating: 0, count: pixels)
-    for n in 0..<batch.count {
+    return (0..<samples).map { n in
         for i in 0..<pixels {
-            g[i] = batch.depth[n * pixels + i] * scale
-            p[i] = pred[n * pixels + i] * scale
+            g[i] = gt[n * pixels + i] * scale
+            p[i] = pred[n * predStride + i] * scale
         }
-        out.append(DepthMetrics(gt: g, pred: p, count: pixels))
+        return DepthMetrics(gt: g, pred: p, count: pixels)
     }
-    return out
 }

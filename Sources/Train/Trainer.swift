@@ -54,7 +54,7 @@ public final class Trainer {
     /// picture code; the loop only collects the panels).
     public var writePredictionSheet: ((_ url: URL, _ panels: [DepthPanel], _ maxDepth: Double) throws -> Void)?
 
-    private var scale: Float { config.loss.depthNorm ? Float(config.loss.maxDepth) : 1 }
+    private var scale: Float { cache.config.metresPerUnit }
 
     public init(config: TrainingConfig, settings: Settings, cache: FeatureCache) throws {
         self.config = config
@@ -133,11 +133,8 @@ public final class Trainer {
             var lossSum = 0.0, batches = 0, skipped = 0, seen = 0
             while let batch = try stream.nextBatch() {
                 let pixels = batch.depth.count / max(batch.count, 1)
-                x.ensure(batch.count * input.floatsPerSample)
+                input.prepare(batch, into: x)
                 gradPred.ensure(batch.depth.count)
-                batch.audio.withUnsafeBufferPointer { a in
-                    if let base = a.baseAddress { input.prepare(base, count: batch.count, into: x.pointer) }
-                }
                 let pred = try model.forward(x.pointer, batch: batch.count, height: input.size, width: input.size, training: true)
                 let value = batch.depth.withUnsafeBufferPointer { d -> Float? in
                     guard let dp = d.baseAddress, let pp = pred.baseAddress else { return nil }
@@ -209,12 +206,14 @@ public final class Trainer {
         let ids = try cache.sampleIds(.val)
         let pixels = input.size * input.size
         try predictBatches(model: model, cache: cache, input: input, splits: [.val], batchSize: config.batchSize) { batch, pred in
-            let value = batch.depth.withUnsafeBufferPointer { d -> Float? in
-                guard let dp = d.baseAddress, let pp = pred.baseAddress else { return nil }
-                return config.loss.evaluate(pred: pp, gt: dp, count: batch.depth.count, grad: nil)
+            batch.depth.withUnsafeBufferPointer { d in
+                guard let dp = d.baseAddress, let pp = pred.baseAddress else { return }
+                if let value = config.loss.evaluate(pred: pp, gt: dp, count: batch.depth.count, grad: nil) {
+                    lossSum += Double(value)
+                    lossBatches += 1
+                }
+                all += sampleMetrics(gt: dp, pred: pp, samples: batch.count, pixels: pixels, predStride: pixels, scale: scale)
             }
-            if let value { lossSum += Double(value); lossBatches += 1 }
-            all += batchMetrics(batch, pred: pred, pixels: pixels, scale: scale)
             for n in 0..<batch.count where panels.count < config.predictionSamples {
                 let index = batch.samples[n].index
                 panels.append(DepthPanel(id: index < ids.count ? ids[index] : "val/\(index)", split: .val,
@@ -225,10 +224,7 @@ public final class Trainer {
         if let writer = writePredictionSheet, !panels.isEmpty {
             try writer(directories.prediction(epoch: epoch), panels, cache.config.maxDepth ?? Double(panels.flatMap(\.gt).max() ?? 1))
         }
-        let mean = DepthMetrics.mean(all)
-        var metrics: [String: Double] = [:]
-        for (k, name) in DepthMetrics.names.enumerated() { metrics[name] = mean.values[k] }
-        return (lossBatches > 0 ? lossSum / Double(lossBatches) : nil, metrics)
+        return (lossBatches > 0 ? lossSum / Double(lossBatches) : nil, DepthMetrics.mean(all).named)
     }
 
     func describe(_ r: EpochRecord) -> String {

@@ -1,3 +1,5 @@
+import Cache
+
 /// Turns a cached batch's audio into the U-Net's input [B, 2, S, S].
 ///
 /// Spectrograms and mel spectrograms are [2, S, S] already. A waveform [2, L] (the
@@ -56,6 +58,14 @@ public struct ModelInput: Sendable, Equatable {
                     }
                 }
             }
+        }
+    }
+
+    /// A batch's model input into `buffer` (grown as needed).
+    public func prepare(_ batch: Batch, into buffer: FloatBuffer) {
+        buffer.ensure(batch.count * floatsPerSample)
+        batch.audio.withUnsafeBufferPointer { a in
+            if let base = a.baseAddress { prepare(base, count: batch.count, into: buffer.pointer) }
         }
     }
 }
