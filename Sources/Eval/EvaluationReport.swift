@@ -27,10 +27,7 @@ public struct EvaluationReport {
     }
 
     public func json() throws -> Data {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try e.encode(summary)
+        try Checkpoint.encoder(pretty: true).encode(summary)
     }
 
     /// Best, median and worst samples by rmse (finite first), in that order.

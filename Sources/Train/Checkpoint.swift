@@ -35,9 +35,11 @@ public struct CheckpointInfo: Codable, Equatable, Sendable {
 /// the reference U-Net) with `CheckpointInfo` in its metadata; `<name>.optim.safetensors`
 /// holds the optimiser's moments and step for an exact resume.
 public enum Checkpoint {
-    static func encoder() -> JSONEncoder {
+    /// JSON for metadata, logs and reports: sorted keys, infinite metrics (a zero
+    /// prediction's log10) as "inf" rather than an encoding error.
+    public static func encoder(pretty: Bool = false) -> JSONEncoder {
         let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
+        e.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
         e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return e
     }
