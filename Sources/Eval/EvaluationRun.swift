@@ -43,7 +43,6 @@ public struct EvaluationRun {
         let model = try UNet(modelConfig)
         try model.load(stateDict: tensors, source: url.path)
 
-        setBLASThreads(1)  // products are split across the cores by the kernels
         var evaluator = Evaluator(model: model, cache: cache, split: split)
         evaluator.batchSize = max(1, min(trainingConfig.batchSize, 64))
         evaluator.binWidth = try settings.double("depth_bin")

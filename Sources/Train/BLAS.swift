@@ -11,8 +11,6 @@ public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Flo
                 blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
 }
 
-/// Threads OpenBLAS uses; the trainer sets it to the core count once at start-up.
-public func setBLASThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
 
 /// sgemm split across the cores by us, each part on single-threaded OpenBLAS: OpenBLAS's
 /// own pool spins (sched_yield) between calls and fights our elementwise threads, which
@@ -34,6 +32,8 @@ func parallelSgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         openblas_set_num_threads(1)
         return
     }
+    // Everything else runs on single-threaded OpenBLAS (set here, so no caller has to).
+    if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
     guard cores > 1, work >= 1 << 20, max(m, n) >= 2 * cores else {
         sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         return

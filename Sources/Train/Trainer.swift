@@ -91,7 +91,6 @@ public final class Trainer {
     /// Trains from epoch 1 (or after `resumeEpoch`) to `epochs`; returns every epoch's record.
     @discardableResult
     public func run() throws -> [EpochRecord] {
-        setBLASThreads(1)  // products are split across cores by parallelSgemm
         let fm = FileManager.default
         var records: [EpochRecord] = []
         var firstEpoch = 1

@@ -39,7 +39,8 @@ struct BenchReadCommand: ParsableCommand {
 struct BenchTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Time U-Net training steps (forward, Combined loss, backward, clip, AdamW) like `bench_reference.py train`.")
+        abstract: "Time U-Net training steps (forward, Combined loss, backward, clip, AdamW) like `bench_reference.py train`.",
+        discussion: "Uses every core, as training does.")
 
     @Option(name: .customLong("num_downs"), help: "U-Net levels (8 = unet_256, 7 = unet_128).")
     var numDowns: Int = 8
@@ -53,13 +54,10 @@ struct BenchTrainCommand: ParsableCommand {
     var steps: Int = 3
     @Option(help: "Untimed steps first.")
     var warmup: Int = 2
-    @Option(help: "Threads (OpenBLAS and kernels).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func run() throws {
-        setBLASThreads(1)  // we split the products across cores ourselves (parallelSgemm)
         let r = try TrainStepBenchmark.run(numDowns: numDowns, ngf: ngf, size: size, batch: batch, steps: steps, warmup: warmup)
         print(String(format: "{\"bench\": \"train\", \"num_downs\": %d, \"ngf\": %d, \"size\": %d, \"batch\": %d, \"threads\": %d, \"seconds_per_step\": %.4f, \"samples_per_s\": %.2f}",
-                     numDowns, ngf, size, batch, threads, r.secondsPerStep, r.samplesPerSecond))
+                     numDowns, ngf, size, batch, ProcessInfo.processInfo.activeProcessorCount, r.secondsPerStep, r.samplesPerSecond))
     }
 }
