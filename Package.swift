@@ -17,7 +17,9 @@ let tuned: [SwiftSetting] = hasV3 && !portable ? [.unsafeFlags(["-target-cpu", "
 let tuned: [SwiftSetting] = []
 #endif
 
-// Dependencies point one way: Ingest <- Cache <- Train <- Eval <- batvision (CLI).
+// Dependencies point one way: Support <- Ingest <- Cache <- Train <- Eval <- batvision (CLI),
+// with the compute-only Model (kernels, U-Net, losses, optimisers, safetensors, metrics;
+// OpenBLAS only) beside Cache under Train. Conf files and flags are parsed in the CLI alone.
 let package = Package(
     name: "batvision",
     platforms: [.macOS(.v13)],
@@ -37,23 +39,29 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng"),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas"),
 
+        .target(name: "Support", swiftSettings: tuned),
         .target(name: "Ingest", dependencies: [
-            "CSndfile",
+            "Support", "CSndfile",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: tuned),
-        .target(name: "Cache", dependencies: ["Ingest", "CHDF5", "CFFTW", "Yams"], swiftSettings: tuned),
-        .target(name: "Train", dependencies: ["Cache", "COpenBLAS"], swiftSettings: tuned),
+        .target(name: "Cache", dependencies: ["Ingest", "Support", "CHDF5", "CFFTW"], swiftSettings: tuned),
+        .target(name: "Model", dependencies: ["Support", "COpenBLAS"], swiftSettings: tuned),
+        .target(name: "Train", dependencies: ["Cache", "Model"], swiftSettings: tuned),
         .target(name: "Eval", dependencies: ["Train", "CPNG"], swiftSettings: tuned),
         .executableTarget(name: "batvision", dependencies: [
-            "Ingest", "Cache", "Train", "Eval",
+            "Support", "Ingest", "Cache", "Model", "Train", "Eval", "Yams",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: tuned),
 
         // Fixture paths and comparison helpers shared by the test targets.
-        .target(name: "TestSupport", dependencies: ["Ingest"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Ingest", "Support"], path: "Tests/TestSupport"),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "TestSupport"]),
         .testTarget(name: "CacheTests", dependencies: ["Cache", "TestSupport"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport"]),
         .testTarget(name: "TrainTests", dependencies: ["Train", "TestSupport"]),
         .testTarget(name: "EvalTests", dependencies: ["Eval", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: [
+            "batvision", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
     ]
 )

@@ -26,10 +26,11 @@ $BV featurize --dataset batvisionv2 --manifest "$MANIFEST"
 # minutes on 2 cores. The run is started over each time (--overwrite) so a rerun of the
 # main job is the same experiment.
 SMALL=(--dataset batvisionv2 --manifest "$MANIFEST" --images_size 64)
-RUN=(--num_downs 6 --ngf 16 --batch_size 32 --learning_rate 0.002 --experiment_name demo)
+# What names the run (eval finds it by these), then the model and training settings.
+RUN=(--batch_size 32 --learning_rate 0.002 --experiment_name demo --output_dir out)
 $BV featurize "${SMALL[@]}"
-$BV train "${SMALL[@]}" "${RUN[@]}" --epochs ${EPOCHS:-25} --validation_iter 5 --saving_checkpoints 10 \
-  --save_best_model --best_metric rmse --output_dir out --overwrite
+$BV train "${SMALL[@]}" "${RUN[@]}" --num_downs 6 --ngf 16 --epochs ${EPOCHS:-25} --validation_iter 5 \
+  --saving_checkpoints 10 --save_best_model --best_metric rmse --overwrite
 # The paper's metrics on the test split, beside the constant predictor (the training
 # split's per-pixel mean depth).
-$BV eval "${SMALL[@]}" "${RUN[@]}" --best --output_dir out --stat_dir out/stats
+$BV eval --dataset batvisionv2 --manifest "$MANIFEST" "${RUN[@]}" --best --stat_dir out/stats

@@ -15,10 +15,10 @@ if [ ! -f "$WORK/data/synth_hall/train.csv" ]; then
 fi
 $BV ingest --dataset batvisionv2 --dataset_dir "$WORK/data" --manifest "$WORK/manifest.json"
 F=(--dataset batvisionv2 --manifest "$WORK/manifest.json" --cache_dir "$WORK/cache" --images_size 64)
-R=(--num_downs 6 --ngf 16 --batch_size 32 --learning_rate 0.002 --experiment_name learning --output_dir "$WORK")
+R=(--batch_size 32 --learning_rate 0.002 --experiment_name learning --output_dir "$WORK")
 $BV featurize "${F[@]}" --quiet
-$BV train "${F[@]}" "${R[@]}" --epochs 30 --validation_iter 2 --saving_checkpoints 10 --save_best_model --best_metric rmse --overwrite
-$BV eval "${F[@]}" "${R[@]}" --best --stat_dir "$WORK/stats" | tee "$WORK/eval.txt"
+$BV train "${F[@]}" "${R[@]}" --num_downs 6 --ngf 16 --epochs 30 --validation_iter 2 --saving_checkpoints 10 --save_best_model --best_metric rmse --overwrite
+$BV eval --dataset batvisionv2 --manifest "$WORK/manifest.json" --cache_dir "$WORK/cache" "${R[@]}" --best --stat_dir "$WORK/stats" | tee "$WORK/eval.txt"
 python3 - "$WORK/stats/unet_baseline_batvisionv2_BS32_Lr0.002_AdamW_learning/best_test_summary.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))

@@ -1,5 +1,6 @@
 import Foundation
 import Ingest
+import Support
 
 /// A batch of samples as contiguous [B, C, H, W] buffers.
 public struct Batch {

@@ -1,8 +1,9 @@
 import Foundation
+import Support
 
 /// What can go wrong computing, writing or reading features. Each case says what was
 /// expected and, where there is one, which file.
-public enum CacheError: Error, Equatable, CustomStringConvertible {
+public enum CacheError: ReportableError, Equatable {
     case config(String)
     case feature(String)
     case sample(id: String, reason: String)

@@ -23,6 +23,7 @@ public struct CacheLocation: Sendable {
     public var progress: URL { directory.appendingPathComponent("progress.json") }
 
     static func key(config: FeatureConfig, manifestDigest: String) -> String {
+        // Frozen, not JSONCoding's encoder: every existing cache's key depends on these bytes.
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let configJSON = (try? encoder.encode(config)) ?? Data()

@@ -1,5 +1,6 @@
 import Foundation
 import Ingest
+import Support
 
 /// Checks a finished cache against its manifest and config: completeness, attributes,
 /// counts, sample ids, shapes, NaN/Inf; optionally recomputes random samples from the raw

@@ -25,7 +25,7 @@ public enum FeatureCacheSchema {
         try file.setAttribute("max_depth", config.maxDepth ?? .nan)
         try file.setAttribute("depth_norm", config.depthNorm ? 1 : 0)
         try file.setAttribute("images_size", config.imagesSize)
-        try file.setAttribute("preprocess", config.preprocess)
+        try file.setAttribute("preprocess", config.preprocess.rawValue)
         try file.setAttribute("manifest_digest", manifestDigest)
         try file.setAttribute("tool_version", Ingest.toolVersion)
     }
@@ -38,7 +38,7 @@ public enum FeatureCacheSchema {
         guard let md = file.doubleAttribute("max_depth") else { throw fail("max_depth") }
         guard let norm = file.intAttribute("depth_norm") else { throw fail("depth_norm") }
         guard let size = file.intAttribute("images_size") else { throw fail("images_size") }
-        guard let pre = file.stringAttribute("preprocess") else { throw fail("preprocess") }
+        guard let pre = file.stringAttribute("preprocess").flatMap(Preprocess.init(rawValue:)) else { throw fail("preprocess") }
         return try FeatureConfig(dataset: ds, audioFormat: fmt, maxDepth: md.isNaN ? nil : md, depthNorm: norm != 0,
                                  imagesSize: size, preprocess: pre)
     }

@@ -7,6 +7,11 @@ public enum AudioFormat: String, Codable, CaseIterable, Sendable {
     case waveform
 }
 
+/// How features and depth become S x S images. The Batvision loaders only resize.
+public enum Preprocess: String, Codable, CaseIterable, Sendable {
+    case resize
+}
+
 /// Every setting that shapes the cached features (SPEC section 2). Two configs that are
 /// equal produce identical caches; any difference makes a new cache.
 public struct FeatureConfig: Codable, Equatable, Sendable {
@@ -22,10 +27,10 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
     public var maxDepth: Double?
     public var depthNorm: Bool
     public var imagesSize: Int
-    public var preprocess: String
+    public var preprocess: Preprocess
 
     public init(dataset: DatasetKind, audioFormat: AudioFormat, maxDepth: Double?, depthNorm: Bool,
-                imagesSize: Int, preprocess: String = "resize") throws {
+                imagesSize: Int, preprocess: Preprocess = .resize) throws {
         self.dataset = dataset
         self.audioFormat = audioFormat
         self.maxDepth = maxDepth
@@ -51,9 +56,6 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
         }
         guard imagesSize > 0 && imagesSize <= 4096 else {
             throw CacheError.config("--images_size must be between 1 and 4096, got \(imagesSize)")
-        }
-        guard preprocess == "resize" else {
-            throw CacheError.config("--preprocess \(preprocess) is not supported: the Batvision loaders use 'resize'")
         }
     }
 

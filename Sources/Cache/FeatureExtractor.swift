@@ -49,6 +49,11 @@ public final class FeatureExtractor: @unchecked Sendable {
 
     public func makeWorkspace() -> Workspace { Workspace(fft: spectrogram.makeWorkspace()) }
 
+    /// Every feature is computed from two ears.
+    private func requireBinaural(_ clip: AudioClip) throws {
+        guard clip.channels == 2 else { throw CacheError.feature("expected 2 audio channels, got \(clip.channels)") }
+    }
+
     /// Samples of each channel that the features use (the V2 cut, if any).
     public func usedLength(_ clip: AudioClip) -> Int { min(clip.frames, config.cutSamples ?? clip.frames) }
 
@@ -60,7 +65,7 @@ public final class FeatureExtractor: @unchecked Sendable {
 
     /// One channel's spectrogram (or mel spectrogram) into `out` ([rows, frames]).
     func plane(_ clip: AudioClip, channel c: Int, into out: UnsafeMutableBufferPointer<Float>, workspace ws: Workspace) throws {
-        guard clip.channels == 2 else { throw CacheError.feature("expected 2 audio channels, got \(clip.channels)") }
+        try requireBinaural(clip)
         let length = usedLength(clip)
         let p = spectrogram.parameters
         let frames = p.frames(length: length)
@@ -81,7 +86,7 @@ public final class FeatureExtractor: @unchecked Sendable {
 
     /// The audio feature before resizing: [2, bins|mels, frames] or the cut waveform [2, L].
     public func unresizedAudio(_ clip: AudioClip, workspace ws: Workspace) throws -> (values: [Float], shape: [Int]) {
-        guard clip.channels == 2 else { throw CacheError.feature("expected 2 audio channels, got \(clip.channels)") }
+        try requireBinaural(clip)
         let length = usedLength(clip)
         if config.audioFormat == .waveform {
             return (Array(clip.channel(0).prefix(length)) + Array(clip.channel(1).prefix(length)), [2, length])
@@ -99,7 +104,7 @@ public final class FeatureExtractor: @unchecked Sendable {
     /// The cached audio tensor into `out`: [2, S, S] resized, or the waveform's first
     /// `out.count / 2` samples per channel.
     public func audio(_ clip: AudioClip, into out: UnsafeMutableBufferPointer<Float>, workspace ws: Workspace) throws {
-        guard clip.channels == 2 else { throw CacheError.feature("expected 2 audio channels, got \(clip.channels)") }
+        try requireBinaural(clip)
         if config.audioFormat == .waveform {
             let l = out.count / 2
             guard l <= usedLength(clip) else { throw CacheError.feature("waveform of \(usedLength(clip)) samples, \(l) needed") }

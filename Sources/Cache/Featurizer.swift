@@ -1,5 +1,6 @@
 import Foundation
 import Ingest
+import Support
 
 /// Builds the feature cache of a manifest for one feature config (SPEC section 3).
 ///
@@ -16,6 +17,8 @@ public struct Featurizer {
     public var location: CacheLocation
     /// Samples computed in parallel and written between two flushes.
     public var batchSize = 32
+    /// Threads computing features (`--threads`).
+    public var parallelism: Parallelism = .allCores
     public var showProgress = isatty(STDERR_FILENO) != 0
     /// Called after each flushed batch with the samples done so far (tests stop here).
     public var afterBatch: ((Int) -> Void)?
@@ -69,31 +72,40 @@ public struct Featurizer {
         if force {
             for url in [location.file, location.partial, location.progress] { try? fm.removeItem(at: url) }
         }
-        if fm.fileExists(atPath: location.file.path) {
-            let cache = try FeatureCache(path: location.file)
-            var perSplit: [Split: Int] = [:]
-            for s in Split.allCases { perSplit[s] = cache.count(s) }
-            return Summary(path: location.file, reused: true, resumedFrom: 0, perSplit: perSplit,
-                           bytes: fileSize(location.file), seconds: 0, computed: 0)
-        }
-        do {
-            try fm.createDirectory(at: location.directory, withIntermediateDirectories: true)
-        } catch {
-            throw IngestError.write(path: location.directory.path, reason: error.localizedDescription)
-        }
+        if fm.fileExists(atPath: location.file.path) { return try reuse() }
+        try createDirectory(location.directory)
         let splits = Dictionary(grouping: manifest.samples, by: \.split)
         let (file, progress) = try openOrCreate(splits: splits)
         let resumedFrom = progress.done.values.reduce(0, +)
+        let computed = try writeAll(splits, into: file, from: progress)
+        try finish(file)
+        var perSplit: [Split: Int] = [:]
+        for s in Split.allCases { perSplit[s] = splits[s]?.count ?? 0 }
+        return Summary(path: location.file, reused: false, resumedFrom: resumedFrom, perSplit: perSplit,
+                       bytes: fileSize(location.file), seconds: Date().timeIntervalSince(start), computed: computed)
+    }
+
+    /// The summary of a finished cache, which is reused as it is.
+    private func reuse() throws -> Summary {
+        let cache = try FeatureCache(path: location.file)
+        var perSplit: [Split: Int] = [:]
+        for s in Split.allCases { perSplit[s] = cache.count(s) }
+        return Summary(path: location.file, reused: true, resumedFrom: 0, perSplit: perSplit,
+                       bytes: fileSize(location.file), seconds: 0, computed: 0)
+    }
+
+    /// Computes and writes every sample not yet in the partial file, batch by batch;
+    /// marks the file complete. Returns how many samples it computed.
+    private func writeAll(_ splits: [Split: [SampleRecord]], into file: HDF5File, from progress: Progress) throws -> Int {
         var state = progress
         let extractor = FeatureExtractor(config: config)
-        let total = manifest.samples.count
-        let reporter = ProgressReporter(label: "featurize", total: total, enabled: showProgress)
-        reporter.advance(by: resumedFrom)
+        let reporter = ProgressReporter(label: "featurize", total: manifest.samples.count, enabled: showProgress)
+        reporter.advance(by: progress.done.values.reduce(0, +))
+        defer { reporter.finish() }
         var computed = 0
         let audioSize = audioShape().reduce(1, *)
         let depthSize = config.depthShape.reduce(1, *)
-        let workers = ProcessInfo.processInfo.activeProcessorCount
-        let workspaces = (0..<workers).map { _ in extractor.makeWorkspace() }
+        let workspaces = (0..<parallelism.workers).map { _ in extractor.makeWorkspace() }
         // Two sets of batch buffers: while one batch is written (HDF5 calls stay on the
         // writer queue, one at a time), the next is computed into the other set.
         // Owned buffers, not arrays: a write still holding an array would make the next
@@ -120,11 +132,10 @@ public struct Featurizer {
                 var next = state.done[split.rawValue] ?? 0
                 while next < samples.count {
                     let end = min(next + batchSize, samples.count)
-                    let batch = Array(samples[next..<end])
                     let target = buffers[current]
-                    try computeBatch(batch, extractor: extractor, workspaces: workspaces, into: target)
+                    try computeBatch(Array(samples[next..<end]), extractor: extractor, workspaces: workspaces, into: target)
                     try finishWrite()
-                    let start = next, count = batch.count
+                    let start = next, count = end - next
                     // The progress this write will make true; recorded only after the flush.
                     state.done[split.rawValue] = end
                     let progress = state
@@ -154,23 +165,21 @@ public struct Featurizer {
             try file.flush()
         } catch {
             writing.wait()
-            reporter.finish()
             throw error
         }
-        reporter.finish()
+        return computed
+    }
+
+    /// Closes the complete partial file and renames it to its final name.
+    private func finish(_ file: HDF5File) throws {
         // Every handle closed before the file: nothing may write to it after the rename.
-        datasets.forEach { $0.close() }
         file.close()
         do {
-            try fm.moveItem(at: location.partial, to: location.file)
+            try FileManager.default.moveItem(at: location.partial, to: location.file)
         } catch {
-            throw IngestError.write(path: location.file.path, reason: error.localizedDescription)
+            throw FileError.write(path: location.file.path, reason: plainReason(error))
         }
-        try? fm.removeItem(at: location.progress)
-        var perSplit: [Split: Int] = [:]
-        for s in Split.allCases { perSplit[s] = splits[s]?.count ?? 0 }
-        return Summary(path: location.file, reused: false, resumedFrom: resumedFrom, perSplit: perSplit,
-                       bytes: fileSize(location.file), seconds: Date().timeIntervalSince(start), computed: computed)
+        try? FileManager.default.removeItem(at: location.progress)
     }
 
     /// Reopens a partial cache that belongs to this key and whose progress is known, or
@@ -179,7 +188,7 @@ public struct Featurizer {
         let fm = FileManager.default
         if fm.fileExists(atPath: location.partial.path),
            let data = try? Data(contentsOf: location.progress),
-           let progress = try? JSONDecoder().decode(Progress.self, from: data),
+           let progress = try? JSONCoding.decoder().decode(Progress.self, from: data),
            progress.key == location.key,
            let file = try? HDF5File(path: location.partial.path, mode: .readWrite),
            Split.allCases.allSatisfy({ (progress.done[$0.rawValue] ?? 0) <= (splits[$0]?.count ?? 0) }) {
@@ -205,9 +214,7 @@ public struct Featurizer {
     }
 
     private func writeProgress(_ p: Progress) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        try writeFile(try encoder.encode(p), to: location.progress)
+        try writeFile(try JSONCoding.encoder().encode(p), to: location.progress)
     }
 
     /// Features of a batch, computed on every core into rows of `audio` and `depth`.
@@ -222,7 +229,7 @@ public struct Featurizer {
             let errs = errs  // each row is written by exactly one worker
             // Workers take the next sample when they finish one, so a slow sample
             // (a cold file, a long recording) does not leave the other core idle.
-            let queue = SampleQueue()
+            let queue = IndexQueue()
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 while let i = queue.take(below: batch.count) {
                     do {
@@ -298,20 +305,6 @@ public struct Featurizer {
 
     private func fileSize(_ url: URL) -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.intValue ?? 0
-    }
-}
-
-/// Hands out 0, 1, 2, ... to whichever worker asks next.
-final class SampleQueue: @unchecked Sendable {
-    private let lock = NSLock()
-    private var next = 0
-
-    func take(below count: Int) -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard next < count else { return nil }
-        next += 1
-        return next - 1
     }
 }
 

@@ -1,5 +1,7 @@
 import Foundation
 import Ingest
+import Model
+import Support
 import Train
 
 /// The files `eval` writes to `<stat_dir>/<run>/`, and the table it prints.
@@ -27,7 +29,7 @@ public struct EvaluationReport {
     }
 
     public func json() throws -> Data {
-        try Checkpoint.encoder(pretty: true).encode(summary)
+        try JSONCoding.encoder(pretty: true).encode(summary)
     }
 
     /// Best, median and worst samples by rmse (finite first), in that order.
@@ -51,7 +53,7 @@ public struct EvaluationReport {
         out.append("")
         out.append("by ground-truth depth      pixels      rmse   abs_rel   | constant: rmse   abs_rel")
         for (b, c) in zip(summary.depthBins, summary.constantDepthBins) where b.pixels > 0 {
-            out.append(String(format: "  %5.1f - %5.1f m  %14d  %8.4f  %8.4f   |           %8.4f  %8.4f", b.lower, b.upper, b.pixels, b.rmse, b.absRel, c.rmse, c.absRel))
+            out.append(String(format: "  %5.1f - %5.1f m  %14d  %8.4f  %8.4f   |           %8.4f  %8.4f", b.lower, b.upper, b.pixels, b.rmse ?? .nan, b.absRel ?? .nan, c.rmse ?? .nan, c.absRel ?? .nan))
         }
         return out.joined(separator: "\n")
     }

@@ -1,22 +1,18 @@
 import Cache
 import Foundation
 import Ingest
+import Model
+import Support
 import Train
 
 /// `eval` end to end: resolves the checkpoint (the run's `checkpoint_<N>`, `best_model`,
 /// its latest, or a given file), rebuilds its model, opens the cache of its own feature
 /// settings, evaluates the split and writes the reports to `<stat_dir>/<run>/`.
 public struct EvaluationRun {
-    public var settings: Settings
-    public var checkpointPath: String?
-    public var epoch: Int?
-    public var best = false
+    public var config: EvaluationConfig
 
-    public init(settings: Settings, checkpointPath: String?, epoch: Int?, best: Bool) {
-        self.settings = settings
-        self.checkpointPath = checkpointPath
-        self.epoch = epoch
-        self.best = best
+    public init(config: EvaluationConfig) {
+        self.config = config
     }
 
     public struct Outcome {
@@ -24,35 +20,40 @@ public struct EvaluationRun {
         public var cache: URL
         public var report: EvaluationReport
         public var files: [URL]
+        /// Assumptions the user should know about (printed by the command).
+        public var notes: [String]
     }
 
     public func run() throws -> Outcome {
-        // `checkpoints` names the epoch to evaluate here, not one to resume from.
-        var runSettings = settings
-        runSettings.set("checkpoints", "null")
-        let trainingConfig = try TrainingConfig(settings: runSettings)
-        let splitName = try settings.string("eval_on")
-        guard let split = Split(rawValue: splitName), split != .train else {
-            throw TrainError.config("eval_on = '\(splitName)': expected test or val")
-        }
-        let directories = RunDirectories(outputDir: URL(fileURLWithPath: trainingConfig.outputDir), runName: trainingConfig.runName)
-        let url = try CheckpointLocator.resolve(path: checkpointPath, epoch: epoch, best: best, directories: directories)
+        try config.validate()
+        let directories = RunDirectories(outputDir: config.outputDir, runName: config.runName)
+        let url = try CheckpointLocator.resolve(config.checkpoint, directories: directories)
         let (tensors, info) = try Checkpoint.read(url)
-        let (modelConfig, featureConfig, digest) = try CheckpointLocator.configuration(of: info, tensors: tensors, settings: settings, source: url.path)
-        let cache = try CacheResolver.open(settings, config: featureConfig, manifestDigest: digest)
-        let model = try UNet(modelConfig)
+        let (modelConfig, featureConfig, digest) = try CheckpointLocator.configuration(of: info, tensors: tensors,
+                                                                                       features: config.features, source: url.path)
+        let cache: FeatureCache
+        if let digest {
+            cache = try CacheResolver.open(featureConfig, manifestDigest: digest, cacheDir: config.cacheDir, manifest: config.manifest)
+        } else {
+            guard let manifest = config.manifest else {
+                throw EvalError.config("\(url.path) records no manifest: pass --manifest (the one its features were built from)")
+            }
+            cache = try CacheResolver.open(featureConfig, manifest: manifest, cacheDir: config.cacheDir)
+        }
+        let model = try UNet(modelConfig, par: config.threads)
         try model.load(stateDict: tensors, source: url.path)
 
-        var evaluator = Evaluator(model: model, cache: cache, split: split)
-        evaluator.batchSize = max(1, min(trainingConfig.batchSize, 64))
-        evaluator.binWidth = try settings.double("depth_bin")
-        let (samples, summary) = try evaluator.run(checkpointName: url.path, epoch: info?.epoch)
-        guard !samples.isEmpty else {
-            throw TrainError.config("the \(split.rawValue) split of \(cache.path.path) is empty: nothing to evaluate")
+        var evaluator = Evaluator(model: model, cache: cache, split: config.split)
+        evaluator.batchSize = max(1, min(config.batchSize, 64))
+        evaluator.binWidth = config.depthBin
+        var notes: [String] = []
+        if featureConfig.maxDepth == nil {
+            notes.append("max_depth is not set in these features: depth bins and the sheet's colour scale end at \(Int(Evaluator.defaultBinLimit)) m")
         }
+        let (samples, summary) = try evaluator.run(checkpointName: url.path, epoch: info?.epoch)
+        guard !samples.isEmpty else { throw EvalError.emptySplit(cache: cache.path.path, split: config.split.rawValue) }
         let report = EvaluationReport(samples: samples, summary: summary)
         let panels = try evaluator.panels(report.bestMedianWorst().map(\.sample))
-        let runName = info?.runName ?? url.deletingPathExtension().lastPathComponent
         let tag: String
         if url.lastPathComponent == RunDirectories.bestName {
             tag = "best"
@@ -61,9 +62,16 @@ public struct EvaluationRun {
         } else {
             tag = url.deletingPathExtension().lastPathComponent
         }
-        let outDir = URL(fileURLWithPath: try settings.string("stat_dir")).appendingPathComponent(runName)
-        let files = try report.write(to: outDir, prefix: "\(tag)_\(split.rawValue)", panels: panels,
-                                     maxDepth: featureConfig.maxDepth ?? 30)
-        return Outcome(checkpoint: url, cache: cache.path, report: report, files: files)
+        let outDir = config.statDir.appendingPathComponent(Self.folderName(info?.runName ?? url.deletingPathExtension().lastPathComponent))
+        let files = try report.write(to: outDir, prefix: "\(tag)_\(config.split.rawValue)", panels: panels,
+                                     maxDepth: featureConfig.maxDepth ?? evaluator.binLimit)
+        return Outcome(checkpoint: url, cache: cache.path, report: report, files: files, notes: notes)
+    }
+
+    /// A run name as one folder under stat_dir: a name from a checkpoint's metadata is
+    /// data, so separators and dot-only names cannot lead the reports out of stat_dir.
+    static func folderName(_ runName: String) -> String {
+        let cleaned = String(runName.map { $0 == "/" || $0 == "\\" || $0 == "\0" ? "_" : $0 })
+        return cleaned.isEmpty || cleaned.allSatisfy({ $0 == "." }) ? "run" : cleaned
     }
 }

@@ -1,6 +1,8 @@
 import Cache
 import Foundation
 import Ingest
+import Model
+import Support
 import Train
 
 /// Pixel-pooled errors for ground truth in [lower, upper) metres.
@@ -8,10 +10,29 @@ public struct DepthBin: Codable, Equatable, Sendable {
     public var lower: Double
     public var upper: Double
     public var pixels: Int
-    public var rmse: Double
-    public var absRel: Double
+    /// nil (JSON null) for a bin without pixels: no error was measured there.
+    public var rmse: Double?
+    public var absRel: Double?
 
     enum CodingKeys: String, CodingKey { case lower, upper, pixels, rmse, absRel = "abs_rel" }
+
+    public init(lower: Double, upper: Double, pixels: Int, rmse: Double?, absRel: Double?) {
+        self.lower = lower
+        self.upper = upper
+        self.pixels = pixels
+        self.rmse = rmse
+        self.absRel = absRel
+    }
+
+    /// Empty bins say `null` explicitly rather than leaving the keys out.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(lower, forKey: .lower)
+        try c.encode(upper, forKey: .upper)
+        try c.encode(pixels, forKey: .pixels)
+        try c.encode(rmse, forKey: .rmse)
+        try c.encode(absRel, forKey: .absRel)
+    }
 }
 
 /// One evaluated sample.
@@ -79,7 +100,7 @@ struct DepthBinAccumulator {
         (0..<count).map { b in
             let m = Double(n[b])
             return DepthBin(lower: Double(b) * width, upper: Double(b + 1) * width, pixels: n[b],
-                            rmse: n[b] > 0 ? (sq[b] / m).squareRoot() : 0, absRel: n[b] > 0 ? rel[b] / m : 0)
+                            rmse: n[b] > 0 ? (sq[b] / m).squareRoot() : nil, absRel: n[b] > 0 ? rel[b] / m : nil)
         }
     }
 }
@@ -91,18 +112,25 @@ public struct Evaluator {
     public let split: Split
     public var batchSize = 16
     public var binWidth = 2.0
+    /// Where the last depth bin ends (deeper ground truth joins it): max_depth, or 30 m
+    /// (the V2 sensor's range) when the features have none.
+    public var binLimit: Double
 
     public init(model: UNet, cache: FeatureCache, split: Split) {
         self.model = model
         self.cache = cache
         self.split = split
+        binLimit = cache.config.maxDepth ?? Self.defaultBinLimit
     }
+
+    /// The last bin's end when the features set no max_depth (Batvision V2's 30 m range).
+    public static let defaultBinLimit = 30.0
 
     var scale: Float { cache.config.metresPerUnit }
 
     func input() throws -> ModelInput {
         let d = cache.depthShape
-        guard d.count == 3 else { throw TrainError.shape(name: "cached depth", expected: [1, -1, -1], found: d) }
+        guard d.count == 3 else { throw ModelError.shape(name: "cached depth", expected: [1, -1, -1], found: d) }
         let input = try ModelInput(audioShape: cache.audioShape, depthSize: d[1])
         try model.config.checkInput(height: input.size, width: input.size)
         return input
@@ -131,9 +159,8 @@ public struct Evaluator {
         let input = try input()
         let ids = try cache.sampleIds(split)
         let pixels = cache.depthSize
-        let maxDepth = cache.config.maxDepth ?? 30
         let constant = try constantPrediction()
-        var bins = DepthBinAccumulator(width: binWidth, maxDepth: maxDepth)
+        var bins = DepthBinAccumulator(width: binWidth, maxDepth: binLimit)
         var constantBins = bins
         var results: [SampleResult] = []
         var constantMetrics: [DepthMetrics] = []
@@ -142,7 +169,7 @@ public struct Evaluator {
             let metrics = try batch.depth.withUnsafeBufferPointer { d in
                 try constant.withUnsafeBufferPointer { c -> [DepthMetrics] in
                     guard let dp = d.baseAddress, let pp = pred.baseAddress, let cp = c.baseAddress else {
-                        throw TrainError.numerics("empty batch")
+                        throw EvalError.emptySplit(cache: cache.path.path, split: split.rawValue)
                     }
                     for n in 0..<batch.count {
                         bins.add(gt: dp + n * pixels, pred: pp + n * pixels, pixels: pixels, scale: scale)

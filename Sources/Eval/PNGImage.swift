@@ -1,6 +1,7 @@
 import CPNG
 import Foundation
 import Ingest
+import Support
 
 /// An 8-bit RGB picture, written as PNG through libpng.
 public struct RGBImage {
@@ -33,7 +34,7 @@ public struct RGBImage {
             png_image_write_to_memory(&image, nil, &size, 0, px.baseAddress, stride, nil)
         }
         guard ok != 0, size > 0 else {
-            throw IngestError.write(path: "<png>", reason: "libpng could not size the image")
+            throw EvalError.picture(path: "<png>", reason: "libpng could not size the image")
         }
         var out = Data(count: size)
         let written = out.withUnsafeMutableBytes { buf in
@@ -42,7 +43,7 @@ public struct RGBImage {
             }
         }
         png_image_free(&image)
-        guard written != 0 else { throw IngestError.write(path: "<png>", reason: "libpng failed to encode") }
+        guard written != 0 else { throw EvalError.picture(path: "<png>", reason: "libpng failed to encode it") }
         return out.prefix(size)
     }
 

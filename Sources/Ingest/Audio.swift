@@ -1,5 +1,6 @@
 import CSndfile
 import Foundation
+import Support
 
 /// Decoded audio: float32 samples laid out [channels, frames] (channel-major, as the
 /// reference's `torch.from_numpy(a.T)`), with what the file header said.

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// A parsed CSV/TSV table (RFC 4180: quoted fields with embedded separators, quotes and
 /// newlines; CRLF or LF; an optional UTF-8 BOM). Columns are found by header name.
@@ -40,7 +41,10 @@ public struct CSVTable {
     }
 
     /// Index of the first column named any of `names`, or nil.
-    public func column(_ names: String...) -> Int? {
+    public func column(_ names: String...) -> Int? { column(names) }
+
+    /// The index of the first of `names` the header has.
+    public func column(_ names: [String]) -> Int? {
         for name in names { if let i = header.firstIndex(of: name) { return i } }
         return nil
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// The two Batvision datasets the tool reads.
 public enum DatasetKind: String, Codable, CaseIterable, Sendable {
@@ -69,29 +70,11 @@ public struct DatasetLayout {
     private func listV1() throws -> DatasetListing {
         var listing = DatasetListing()
         var found = false
+        let columns = [Column("audio path left", "raw_l"), Column("audio path right", "raw_r"), Column("depth path", "depth")]
         for split in Split.allCases {
-            let csvRel = "\(split.rawValue).csv"
-            let csvURL = root.url(relative: csvRel)
-            guard FileManager.default.fileExists(atPath: csvURL.path) else { continue }
-            found = true
-            listing.indexFiles.append(csvRel)
-            let table = try CSVTable(contentsOf: csvURL)
-            guard let depthCol = table.column("depth path", "depth"),
-                  let leftCol = table.column("audio path left", "raw_l"),
-                  let rightCol = table.column("audio path right", "raw_r") else {
-                throw IngestError.csv(path: csvURL.path, line: 1,
-                                      reason: "header \(table.header) lacks the V1 columns 'depth path', 'audio path left', 'audio path right' (or raw_l, raw_r, depth)")
-            }
-            for (index, row) in table.rows.enumerated() {
-                let id = String(format: "%@/%06d", split.rawValue, index)
-                let columns = [("audio path left", leftCol), ("audio path right", rightCol), ("depth path", depthCol)]
-                guard let values = cells(row, columns, table: table, csvRel: csvRel, id: id, into: &listing) else { continue }
-                guard let left = resolve([values[0]], row, csvRel, id, &listing),
-                      let right = resolve([values[1]], row, csvRel, id, &listing),
-                      let depth = resolve([values[2]], row, csvRel, id, &listing) else { continue }
-                listing.samples.append(SampleRef(id: id, split: split, location: nil, csv: csvRel, line: row.line,
-                                                 audio: [left, right], depth: depth))
-            }
+            found = try readSplit("\(split.rawValue).csv", split: split, location: nil, columns: columns,
+                                  expected: "the V1 columns 'depth path', 'audio path left', 'audio path right' (or raw_l, raw_r, depth)",
+                                  into: &listing) { v in ([[v[0]], [v[1]]], [v[2]]) } || found
         }
         guard found else {
             throw IngestError.layout(path: root.url.path, reason: "no train.csv, val.csv or test.csv: not a Batvision V1 dataset root")
@@ -107,8 +90,9 @@ public struct DatasetLayout {
         do {
             entries = try FileManager.default.contentsOfDirectory(atPath: root.url.path).sorted()
         } catch {
-            throw IngestError.unreadable(path: root.url.path, reason: error.localizedDescription)
+            throw FileError.unreadable(path: root.url.path, reason: plainReason(error))
         }
+        let columns = [Column("audio path"), Column("audio file name"), Column("depth path"), Column("depth file name")]
         var locations = 0
         for location in entries where !location.hasPrefix(".") && !blacklist.contains(location) {
             var isDir: ObjCBool = false
@@ -116,26 +100,9 @@ public struct DatasetLayout {
                   isDir.boolValue else { continue }
             var locationHasCSV = false
             for split in Split.allCases {
-                let csvRel = "\(location)/\(split.rawValue).csv"
-                let csvURL = root.url(relative: csvRel)
-                guard FileManager.default.fileExists(atPath: csvURL.path) else { continue }
-                locationHasCSV = true
-                listing.indexFiles.append(csvRel)
-                let table = try CSVTable(contentsOf: csvURL)
-                guard let dPath = table.column("depth path"), let dName = table.column("depth file name"),
-                      let aPath = table.column("audio path"), let aName = table.column("audio file name") else {
-                    throw IngestError.csv(path: csvURL.path, line: 1,
-                                          reason: "header \(table.header) lacks the V2 columns 'depth path', 'depth file name', 'audio path', 'audio file name'")
-                }
-                for (index, row) in table.rows.enumerated() {
-                    let id = String(format: "%@/%@/%06d", location, split.rawValue, index)
-                    let columns = [("audio path", aPath), ("audio file name", aName), ("depth path", dPath), ("depth file name", dName)]
-                    guard let v = cells(row, columns, table: table, csvRel: csvRel, id: id, into: &listing) else { continue }
-                    guard let audio = resolve([v[0], v[1]], row, csvRel, id, &listing),
-                          let depth = resolve([v[2], v[3]], row, csvRel, id, &listing) else { continue }
-                    listing.samples.append(SampleRef(id: id, split: split, location: location, csv: csvRel,
-                                                     line: row.line, audio: [audio], depth: depth))
-                }
+                locationHasCSV = try readSplit("\(location)/\(split.rawValue).csv", split: split, location: location, columns: columns,
+                                               expected: "the V2 columns 'depth path', 'depth file name', 'audio path', 'audio file name'",
+                                               into: &listing) { v in ([[v[0], v[1]]], [v[2], v[3]]) } || locationHasCSV
             }
             if locationHasCSV { locations += 1 }
         }
@@ -143,6 +110,44 @@ public struct DatasetLayout {
             throw IngestError.layout(path: root.url.path, reason: "no <location>/{train,val,test}.csv found: not a Batvision V2 dataset root")
         }
         return listing
+    }
+
+    /// A CSV column under its name (and the older release's alias).
+    private struct Column {
+        let names: [String]
+        init(_ names: String...) { self.names = names }
+    }
+
+    /// Lists the samples of one split CSV (false when there is none): each row's cells,
+    /// turned into audio and depth path parts by `files`, resolved inside the root.
+    private func readSplit(_ csvRel: String, split: Split, location: String?, columns: [Column], expected: String,
+                           into listing: inout DatasetListing,
+                           files: ([String]) -> (audio: [[String]], depth: [String])) throws -> Bool {
+        let csvURL = root.url(relative: csvRel)
+        guard FileManager.default.fileExists(atPath: csvURL.path) else { return false }
+        listing.indexFiles.append(csvRel)
+        let table = try CSVTable(contentsOf: csvURL)
+        var indices: [(String, Int)] = []
+        for column in columns {
+            guard let index = table.column(column.names) else {
+                throw IngestError.csv(path: csvURL.path, line: 1, reason: "header \(table.header) lacks \(expected)")
+            }
+            indices.append((column.names[0], index))
+        }
+        rows: for (index, row) in table.rows.enumerated() {
+            let id = ([location, split.rawValue].compactMap { $0 } + [String(format: "%06d", index)]).joined(separator: "/")
+            guard let values = cells(row, indices, table: table, csvRel: csvRel, id: id, into: &listing) else { continue }
+            let (audioParts, depthParts) = files(values)
+            var audio: [String] = []
+            for parts in audioParts {
+                guard let path = resolve(parts, row, csvRel, id, &listing) else { continue rows }
+                audio.append(path)
+            }
+            guard let depth = resolve(depthParts, row, csvRel, id, &listing) else { continue }
+            listing.samples.append(SampleRef(id: id, split: split, location: location, csv: csvRel, line: row.line,
+                                             audio: audio, depth: depth))
+        }
+        return true
     }
 
     /// The named cells of a row, or nil (with a problem recorded) when any is missing or empty.

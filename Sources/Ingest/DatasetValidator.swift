@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// What `validate` found when it compared a dataset with its manifest.
 public struct DatasetFindings: Codable, Equatable, Sendable {
@@ -33,7 +34,7 @@ public struct DatasetValidator {
     public func run() -> DatasetFindings {
         let records = manifest.indexFiles + manifest.samples.flatMap(\.files)
         let progress = ProgressReporter(label: "validate", total: records.count, enabled: showProgress)
-        let outcomes = parallelMap(records.count) { i -> Outcome in
+        let outcomes = Parallelism.allCores.map(records.count) { i -> Outcome in
             defer { progress.advance() }
             return check(records[i])
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Reads every sample a dataset's CSVs list, checks its files and builds the manifest.
 /// Broken samples become problems; the rest is still ingested.
@@ -28,7 +29,7 @@ public struct Ingestor {
             return FileRecord(path: rel, bytes: data.count, sha256: sha256Hex(data))
         }
         let progress = ProgressReporter(label: "ingest", total: listing.samples.count, enabled: showProgress)
-        let outcomes = parallelMap(listing.samples.count) { i -> Result<SampleRecord, SampleFailure> in
+        let outcomes = Parallelism.allCores.map(listing.samples.count) { i -> Result<SampleRecord, SampleFailure> in
             defer { progress.advance() }
             return inspect(listing.samples[i])
         }
@@ -48,99 +49,107 @@ public struct Ingestor {
 
     struct SampleFailure: Error { var problems: [Problem] }
 
+    /// One sample's problems as it is inspected, each naming the sample, its CSV row and files.
+    struct Findings {
+        let ref: SampleRef
+        var problems: [Problem] = []
+
+        mutating func add(_ kind: ProblemKind, _ file: String?, _ message: String) {
+            problems.append(Problem(id: ref.id, csv: ref.csv, line: ref.line, file: file, kind: kind,
+                                    message: message, files: ref.audio + [ref.depth]))
+        }
+    }
+
     /// Reads, hashes and checks one sample's files.
     func inspect(_ ref: SampleRef) -> Result<SampleRecord, SampleFailure> {
-        var problems: [Problem] = []
-        let allFiles = ref.audio + [ref.depth]
-        func problem(_ kind: ProblemKind, _ file: String?, _ message: String) {
-            problems.append(Problem(id: ref.id, csv: ref.csv, line: ref.line, file: file, kind: kind,
-                                    message: message, files: allFiles))
-        }
-        func load(_ rel: String) -> (FileRecord, Data)? {
-            let url = root.url(relative: rel)
-            guard FileManager.default.fileExists(atPath: url.path) else {
-                problem(.missingFile, rel, "\(rel) does not exist (listed in \(ref.csv), line \(ref.line))")
-                return nil
-            }
-            do {
-                let data = try readFile(url)
-                return (FileRecord(path: rel, bytes: data.count, sha256: sha256Hex(data)), data)
-            } catch {
-                problem(.unreadable, rel, "\(error)")
-                return nil
-            }
-        }
-
-        // Audio.
-        var audioRecords: [FileRecord] = []
-        var audioInfo: AudioInfo?
-        switch kind {
-        case .batvisionv2:
-            if let rel = ref.audio.first, let (record, data) = load(rel) {
-                audioRecords.append(record)
-                do {
-                    let clip = try AudioDecoder.decode(data, path: rel)
-                    audioInfo = AudioInfo(channels: clip.channels, sampleRate: clip.sampleRate, frames: clip.frames, dtype: clip.encoding)
-                    if clip.channels != 2 { problem(.inconsistent, rel, "\(rel): \(clip.channels) channel(s), expected 2 (binaural)") }
-                    if clip.sampleRate != Self.sampleRate { problem(.inconsistent, rel, "\(rel): sample rate \(clip.sampleRate) Hz, expected \(Self.sampleRate)") }
-                    if clip.frames == 0 { problem(.corruptAudio, rel, "\(rel): no audio frames") }
-                } catch {
-                    problem(.corruptAudio, rel, "\(error)")
-                }
-            }
-        case .batvisionv1:
-            var lengths: [Int] = []
-            var dtypes: [String] = []
-            for rel in ref.audio {
-                guard let (record, data) = load(rel) else { continue }
-                audioRecords.append(record)
-                do {
-                    let arr = try NPYArray(data: data, path: rel)
-                    let frames = arr.shape.count == 1 ? arr.shape[0] : (arr.shape.count == 2 && arr.shape.contains(1) ? arr.count : -1)
-                    if frames < 0 {
-                        problem(.corruptAudio, rel, "\(rel): audio array has shape \(arr.shape), expected 1-D")
-                    } else if frames == 0 {
-                        problem(.corruptAudio, rel, "\(rel): no audio samples")
-                    } else {
-                        lengths.append(frames)
-                        dtypes.append(arr.dtype.name)
-                    }
-                } catch {
-                    problem(.corruptAudio, rel, "\(error)")
-                }
-            }
-            if lengths.count == 2 {
-                if lengths[0] != lengths[1] {
-                    problem(.inconsistent, ref.audio[1], "ears have different lengths: left \(lengths[0]) samples (\(ref.audio[0])), right \(lengths[1]) (\(ref.audio[1]))")
-                }
-                audioInfo = AudioInfo(channels: 2, sampleRate: Self.sampleRate, frames: lengths[0], dtype: dtypes[0])
-            }
-        }
-
-        // Depth.
-        var depthRecord: FileRecord?
-        var depthInfo: DepthInfo?
-        if let (record, data) = load(ref.depth) {
-            depthRecord = record
-            do {
-                let arr = try NPYArray(data: data, path: ref.depth)
-                if arr.shape.count != 2 {
-                    problem(.inconsistent, ref.depth, "\(ref.depth): depth has shape \(arr.shape), expected 2-D (height, width)")
-                } else if arr.count == 0 {
-                    problem(.corruptDepth, ref.depth, "\(ref.depth): depth map is empty")
-                } else {
-                    depthInfo = Self.depthStatistics(arr)
-                }
-            } catch {
-                problem(.corruptDepth, ref.depth, "\(error)")
-            }
-        }
-
-        guard problems.isEmpty, let audioInfo, let depthRecord, let depthInfo, audioRecords.count == ref.audio.count else {
-            return .failure(SampleFailure(problems: problems))
+        var findings = Findings(ref: ref)
+        let (audioRecords, audioInfo) = kind == .batvisionv2 ? inspectV2Audio(ref, &findings) : inspectV1Audio(ref, &findings)
+        let depth = inspectDepth(ref, &findings)
+        guard findings.problems.isEmpty, let audioInfo, let (depthRecord, depthInfo) = depth,
+              audioRecords.count == ref.audio.count else {
+            return .failure(SampleFailure(problems: findings.problems))
         }
         return .success(SampleRecord(id: ref.id, split: ref.split, location: ref.location, csv: ref.csv, line: ref.line,
                                      audio: audioRecords, depth: depthRecord, audioInfo: audioInfo, depthInfo: depthInfo))
+    }
+
+    /// A listed file's record (size, SHA-256) and bytes, or nil with the problem recorded.
+    func load(_ rel: String, _ findings: inout Findings) -> (FileRecord, Data)? {
+        let url = root.url(relative: rel)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            findings.add(.missingFile, rel, "\(rel) does not exist (listed in \(findings.ref.csv), line \(findings.ref.line))")
+            return nil
+        }
+        do {
+            let data = try readFile(url)
+            return (FileRecord(path: rel, bytes: data.count, sha256: sha256Hex(data)), data)
+        } catch {
+            findings.add(.unreadable, rel, "\(error)")
+            return nil
+        }
+    }
+
+    /// V2: one stereo WAV at 44.1 kHz.
+    func inspectV2Audio(_ ref: SampleRef, _ findings: inout Findings) -> ([FileRecord], AudioInfo?) {
+        guard let rel = ref.audio.first, let (record, data) = load(rel, &findings) else { return ([], nil) }
+        do {
+            let clip = try AudioDecoder.decode(data, path: rel)
+            if clip.channels != 2 { findings.add(.inconsistent, rel, "\(rel): \(clip.channels) channel(s), expected 2 (binaural)") }
+            if clip.sampleRate != Self.sampleRate { findings.add(.inconsistent, rel, "\(rel): sample rate \(clip.sampleRate) Hz, expected \(Self.sampleRate)") }
+            if clip.frames == 0 { findings.add(.corruptAudio, rel, "\(rel): no audio frames") }
+            return ([record], AudioInfo(channels: clip.channels, sampleRate: clip.sampleRate, frames: clip.frames, dtype: clip.encoding))
+        } catch {
+            findings.add(.corruptAudio, rel, "\(error)")
+            return ([record], nil)
+        }
+    }
+
+    /// V1: one 1-D .npy per ear, both of the same length.
+    func inspectV1Audio(_ ref: SampleRef, _ findings: inout Findings) -> ([FileRecord], AudioInfo?) {
+        var records: [FileRecord] = []
+        var lengths: [Int] = []
+        var dtypes: [String] = []
+        for rel in ref.audio {
+            guard let (record, data) = load(rel, &findings) else { continue }
+            records.append(record)
+            do {
+                let arr = try NPYArray(data: data, path: rel)
+                let frames = arr.shape.count == 1 ? arr.shape[0] : (arr.shape.count == 2 && arr.shape.contains(1) ? arr.count : -1)
+                if frames < 0 {
+                    findings.add(.corruptAudio, rel, "\(rel): audio array has shape \(arr.shape), expected 1-D")
+                } else if frames == 0 {
+                    findings.add(.corruptAudio, rel, "\(rel): no audio samples")
+                } else {
+                    lengths.append(frames)
+                    dtypes.append(arr.dtype.name)
+                }
+            } catch {
+                findings.add(.corruptAudio, rel, "\(error)")
+            }
+        }
+        guard lengths.count == 2 else { return (records, nil) }
+        if lengths[0] != lengths[1] {
+            findings.add(.inconsistent, ref.audio[1], "ears have different lengths: left \(lengths[0]) samples (\(ref.audio[0])), right \(lengths[1]) (\(ref.audio[1]))")
+        }
+        return (records, AudioInfo(channels: 2, sampleRate: Self.sampleRate, frames: lengths[0], dtype: dtypes[0]))
+    }
+
+    /// The depth map: a non-empty 2-D .npy, with its statistics.
+    func inspectDepth(_ ref: SampleRef, _ findings: inout Findings) -> (FileRecord, DepthInfo)? {
+        guard let (record, data) = load(ref.depth, &findings) else { return nil }
+        do {
+            let arr = try NPYArray(data: data, path: ref.depth)
+            if arr.shape.count != 2 {
+                findings.add(.inconsistent, ref.depth, "\(ref.depth): depth has shape \(arr.shape), expected 2-D (height, width)")
+            } else if arr.count == 0 {
+                findings.add(.corruptDepth, ref.depth, "\(ref.depth): depth map is empty")
+            } else {
+                return (record, Self.depthStatistics(arr))
+            }
+        } catch {
+            findings.add(.corruptDepth, ref.depth, "\(error)")
+        }
+        return nil
     }
 
     static func depthStatistics(_ arr: NPYArray) -> DepthInfo {

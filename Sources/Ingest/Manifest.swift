@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Support
 
 /// The tool's version, written into manifests and caches.
 public let toolVersion = "0.1.0"
@@ -144,12 +145,8 @@ public struct Manifest: Codable, Equatable, Sendable {
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
-    static func encoder(pretty: Bool) -> JSONEncoder {
-        let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }
+    /// Manifests use snake_case keys; the digest hashes the compact form of each record.
+    static func encoder(pretty: Bool) -> JSONEncoder { JSONCoding.encoder(pretty: pretty, snakeCaseKeys: true) }
 
     /// JSON with one sample or problem per line: readable, greppable, diffable.
     public func encoded() throws -> Data {
@@ -180,8 +177,7 @@ public struct Manifest: Codable, Equatable, Sendable {
 
     public static func load(from url: URL) throws -> Manifest {
         let data = try readFile(url)
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let decoder = JSONCoding.decoder(snakeCaseKeys: true)
         let manifest: Manifest
         do {
             manifest = try decoder.decode(Manifest.self, from: data)

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Element type of an .npy array: kind, size and byte order, as numpy's `descr` says.
 public struct NPYDType: Equatable, CustomStringConvertible, Sendable {

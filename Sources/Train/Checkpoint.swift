@@ -1,5 +1,7 @@
 import Cache
 import Foundation
+import Model
+import Support
 
 /// What a checkpoint says about itself (safetensors `__metadata__["batvision"]`, JSON):
 /// enough for `eval` to rebuild the model and find the cache of its own feature config.
@@ -35,23 +37,8 @@ public struct CheckpointInfo: Codable, Equatable, Sendable {
 /// the reference U-Net) with `CheckpointInfo` in its metadata; `<name>.optim.safetensors`
 /// holds the optimiser's moments and step for an exact resume.
 public enum Checkpoint {
-    /// JSON for metadata, logs and reports: sorted keys, infinite metrics (a zero
-    /// prediction's log10) as "inf" rather than an encoding error.
-    public static func encoder(pretty: Bool = false) -> JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return e
-    }
-
-    static func decoder() -> JSONDecoder {
-        let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return d
-    }
-
     public static func save(model: UNet, optimizer: Optimizer?, info: CheckpointInfo, to url: URL) throws {
-        let json = String(decoding: try encoder().encode(info), as: UTF8.self)
+        let json = String(decoding: try JSONCoding.encoder().encode(info), as: UTF8.self)
         try SafeTensors.write(model.stateDict(), metadata: ["format": "pt", "batvision": json, "epoch": String(info.epoch)], to: url)
         if let optimizer {
             let state = optimizer.state()
@@ -71,7 +58,7 @@ public enum Checkpoint {
         let (tensors, metadata) = try SafeTensors.read(url)
         guard let json = metadata["batvision"] else { return (tensors, nil) }
         do {
-            return (tensors, try decoder().decode(CheckpointInfo.self, from: Data(json.utf8)))
+            return (tensors, try JSONCoding.decoder().decode(CheckpointInfo.self, from: Data(json.utf8)))
         } catch {
             throw TrainError.checkpoint(path: url.path, reason: "unreadable batvision metadata: \(error)")
         }

@@ -1,6 +1,7 @@
 import Cache
 import Foundation
 import Ingest
+import Model
 
 /// One sample's depth in metres, for pictures and per-sample reports.
 public struct DepthPanel: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Scalars as TensorBoard event files (`events.out.tfevents.<time>.<host>`): TFRecord
 /// framing (length, masked CRC-32C, payload, masked CRC-32C) around hand-encoded `Event`
@@ -8,12 +9,12 @@ public final class TensorBoardWriter {
     private let handle: FileHandle
 
     public init(directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try createDirectory(directory)
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
         url = directory.appendingPathComponent("events.out.tfevents.\(Int(Date().timeIntervalSince1970)).\(host)")
         guard FileManager.default.createFile(atPath: url.path, contents: nil),
               let h = try? FileHandle(forWritingTo: url) else {
-            throw TrainError.checkpoint(path: url.path, reason: "cannot create the TensorBoard event file")
+            throw FileError.write(path: url.path, reason: "cannot create the TensorBoard event file")
         }
         handle = h
         var event = Proto()

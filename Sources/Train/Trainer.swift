@@ -1,39 +1,9 @@
 import Cache
 import Foundation
 import Ingest
-
-/// One line of `logs/<run>/metrics.jsonl`.
-public struct EpochRecord: Codable, Equatable, Sendable {
-    public var epoch: Int
-    public var trainLoss: Double
-    public var seconds: Double
-    public var samplesPerSecond: Double
-    public var skippedBatches: Int
-    public var valLoss: Double?
-    public var metrics: [String: Double]?
-
-    enum CodingKeys: String, CodingKey {
-        case epoch, seconds, metrics
-        case trainLoss = "train_loss", samplesPerSecond = "samples_per_s", skippedBatches = "skipped_batches", valLoss = "val_loss"
-    }
-}
-
-/// Where a run writes (SPEC section 4): checkpoints/<run>/, results/<run>/, logs/<run>/.
-public struct RunDirectories: Sendable {
-    public let checkpoints: URL, results: URL, logs: URL
-
-    public init(outputDir: URL, runName: String) {
-        checkpoints = outputDir.appendingPathComponent("checkpoints").appendingPathComponent(runName)
-        results = outputDir.appendingPathComponent("results").appendingPathComponent(runName)
-        logs = outputDir.appendingPathComponent("logs").appendingPathComponent(runName)
-    }
-
-    public func checkpoint(epoch: Int) -> URL { checkpoints.appendingPathComponent("checkpoint_\(epoch).safetensors") }
-    public static let bestName = "best_model.safetensors"
-    public var best: URL { checkpoints.appendingPathComponent(Self.bestName) }
-    public var metricsLog: URL { logs.appendingPathComponent("metrics.jsonl") }
-    public func prediction(epoch: Int) -> URL { results.appendingPathComponent(String(format: "epoch_%04d_prediction.png", epoch)) }
-}
+import Model
+import Support
+import Support
 
 /// The training loop: streams shuffled batches from the cache, steps the U-Net, validates
 /// every `validation_iter` epochs, logs, draws predictions, checkpoints, keeps the best,
@@ -41,7 +11,8 @@ public struct RunDirectories: Sendable {
 /// the batch order is a function of (seed, epoch)).
 public final class Trainer {
     public let config: TrainingConfig
-    public let settings: Settings
+    /// The resolved settings as the run log and checkpoints record them.
+    public let settings: [ResolvedSetting]
     public let cache: FeatureCache
     public let directories: RunDirectories
     public let model: UNet
@@ -55,27 +26,31 @@ public final class Trainer {
     public var writePredictionSheet: ((_ url: URL, _ panels: [DepthPanel], _ maxDepth: Double) throws -> Void)?
 
     private var scale: Float { cache.config.metresPerUnit }
+    /// Model input and loss-gradient buffers, reused every step.
+    private let x = FloatBuffer(count: 0), gradPred = FloatBuffer(count: 0)
 
-    public init(config: TrainingConfig, settings: Settings, cache: FeatureCache) throws {
+    public init(config: TrainingConfig, settings: [ResolvedSetting], cache: FeatureCache) throws {
+        try config.validate()
         self.config = config
         self.settings = settings
         self.cache = cache
-        directories = RunDirectories(outputDir: URL(fileURLWithPath: config.outputDir), runName: config.runName)
-        guard cache.config.depthNorm == config.loss.depthNorm else {
-            throw TrainError.config("the cache's depth_norm (\(cache.config.depthNorm)) differs from the run's")
+        directories = RunDirectories(outputDir: config.outputDir, runName: config.runName)
+        guard cache.config == config.feature else {
+            throw TrainError.config("\(cache.path.path) holds features of other settings than the run's")
         }
         let depthShape = cache.depthShape
         guard depthShape.count == 3, depthShape[0] == 1, depthShape[1] == depthShape[2] else {
-            throw TrainError.shape(name: "cached depth", expected: [1, -1, -1], found: depthShape)
+            throw ModelError.shape(name: "cached depth", expected: [1, -1, -1], found: depthShape)
         }
         input = try ModelInput(audioShape: cache.audioShape, depthSize: depthShape[1])
         try config.model.checkInput(height: input.size, width: input.size)
         guard cache.count(.train) > 0 else {
             throw TrainError.config("\(cache.path.path) has no training samples")
         }
-        model = try UNet(config.model)
+        model = try UNet(config.model, par: config.threads)
         model.initialize(seed: config.seed)
-        optimizer = Optimizer(config.optimizer, parameters: model.parameters, learningRate: config.learningRate)
+        optimizer = Optimizer(config.optimizer, parameters: model.parameters, learningRate: config.learningRate,
+                              par: config.threads)
     }
 
     /// A checkpoint's metadata; its metrics are the epoch's validation metrics plus `loss`
@@ -83,17 +58,39 @@ public final class Trainer {
     func info(_ record: EpochRecord) -> CheckpointInfo {
         var metrics = record.metrics
         if let v = record.valLoss { metrics = (metrics ?? [:]).merging(["loss": v]) { a, _ in a } }
+        let values = Dictionary(settings.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
         return CheckpointInfo(epoch: record.epoch, runName: config.runName, model: config.model, feature: cache.config,
-                              manifestDigest: cache.manifestDigest, settings: settings.values, metrics: metrics,
+                              manifestDigest: cache.manifestDigest, settings: values, metrics: metrics,
                               trainLoss: record.trainLoss)
     }
 
     /// Trains from epoch 1 (or after `resumeEpoch`) to `epochs`; returns every epoch's record.
     @discardableResult
     public func run() throws -> [EpochRecord] {
+        var records = try prepareRun()
+        let firstEpoch = (config.resumeEpoch ?? 0) + 1
+        try writeResolvedConfig()
+        let board = try TensorBoardWriter(directory: directories.logs)
+        var best: Double? = bestSoFar()
+        log("training \(config.runName): \(cache.count(.train)) samples, \(cache.count(.val)) validation; U-Net \(config.model.numDowns) levels, ngf \(config.model.ngf), \(model.parameterCount) parameters; \(config.optimizer.rawValue) lr \(pythonFloat(config.learningRate)), batch \(config.batchSize), \(config.loss.criterion.rawValue)")
+        for epoch in firstEpoch...max(firstEpoch, config.epochs) where epoch <= config.epochs {
+            var record = try trainEpoch(epoch)
+            if config.validation && cache.count(.val) > 0 && (epoch % config.validationIter == 0 || epoch == config.epochs) {
+                let v = try validate(epoch: epoch)
+                record.valLoss = v.loss
+                record.metrics = v.metrics
+            }
+            records.append(record)
+            try finishEpoch(record, records: records, board: board, best: &best)
+        }
+        return records
+    }
+
+    /// Resumes from `resumeEpoch` (weights, optimiser, the log's earlier records) or checks
+    /// that a fresh run overwrites nothing unasked; creates the run's folders.
+    func prepareRun() throws -> [EpochRecord] {
         let fm = FileManager.default
         var records: [EpochRecord] = []
-        var firstEpoch = 1
         if let resume = config.resumeEpoch {
             let url = directories.checkpoint(epoch: resume)
             let (tensors, info) = try Checkpoint.read(url)
@@ -105,7 +102,6 @@ public final class Trainer {
             let (optTensors, optMeta) = try SafeTensors.read(optURL)
             try optimizer.load(tensors: optTensors, metadata: optMeta, source: optURL.path)
             records = try readRecords().filter { $0.epoch <= resume }
-            firstEpoch = resume + 1
             log("resuming \(config.runName) after epoch \(resume)")
         } else if !overwrite, fm.fileExists(atPath: directories.checkpoints.path),
                   let items = try? fm.contentsOfDirectory(atPath: directories.checkpoints.path),
@@ -115,86 +111,75 @@ public final class Trainer {
             // Starting over: the old per-epoch table would mix two runs.
             try? fm.removeItem(at: directories.metricsLog)
         }
-        for dir in [directories.checkpoints, directories.results, directories.logs] {
-            try fm.createDirectory(at: dir, withIntermediateDirectories: true)
-        }
-        try writeResolvedConfig()
-        let board = try TensorBoardWriter(directory: directories.logs)
-        var best: Double? = bestSoFar()
-
-        let trainCount = cache.count(.train)
-        log("training \(config.runName): \(trainCount) samples, \(cache.count(.val)) validation; U-Net \(config.model.numDowns) levels, ngf \(config.model.ngf), \(model.parameterCount) parameters; \(config.optimizer.rawValue) lr \(pythonFloat(config.learningRate)), batch \(config.batchSize), \(config.loss.criterion.rawValue)")
-        let x = FloatBuffer(count: 0), gradPred = FloatBuffer(count: 0)
-        for epoch in firstEpoch...max(firstEpoch, config.epochs) where epoch <= config.epochs {
-            let start = DispatchTime.now().uptimeNanoseconds
-            let stream = BatchStream(cache: cache, splits: [.train], batchSize: config.batchSize, shuffle: config.shuffle,
-                                     seed: config.seed, epoch: epoch, dropLast: false)
-            var lossSum = 0.0, batches = 0, skipped = 0, seen = 0
-            while let batch = try stream.nextBatch() {
-                let pixels = batch.depth.count / max(batch.count, 1)
-                input.prepare(batch, into: x)
-                gradPred.ensure(batch.depth.count)
-                let pred = try model.forward(x.pointer, batch: batch.count, height: input.size, width: input.size, training: true)
-                let value = batch.depth.withUnsafeBufferPointer { d -> Float? in
-                    guard let dp = d.baseAddress, let pp = pred.baseAddress else { return nil }
-                    return config.loss.evaluate(pred: pp, gt: dp, count: batch.count * pixels, grad: gradPred.pointer)
-                }
-                guard let value else { skipped += 1; continue }  // no valid depth pixel in the batch
-                guard value.isFinite else {
-                    throw TrainError.numerics("epoch \(epoch): the loss became \(value) (learning rate \(pythonFloat(config.learningRate)) too high?)")
-                }
-                model.zeroGradients()
-                model.backward(gradPred.pointer)
-                clipGradientNorm(model.parameters, maxNorm: config.clipGradNorm)
-                optimizer.apply()
-                lossSum += Double(value)
-                batches += 1
-                seen += batch.count
-            }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            var record = EpochRecord(epoch: epoch, trainLoss: batches > 0 ? lossSum / Double(batches) : .nan, seconds: seconds,
-                                     samplesPerSecond: Double(seen) / max(seconds, 1e-9), skippedBatches: skipped)
-            let validateNow = config.validation && cache.count(.val) > 0
-                && (epoch % config.validationIter == 0 || epoch == config.epochs)
-            if validateNow {
-                let v = try validate(epoch: epoch)
-                record.valLoss = v.loss
-                record.metrics = v.metrics
-            }
-            records.append(record)
-            try writeRecords(records)
-            var scalars: [(tag: String, value: Double)] = [("train/loss", record.trainLoss)]
-            if let vl = record.valLoss { scalars.append(("val/loss", vl)) }
-            for (k, v) in (record.metrics ?? [:]).sorted(by: { $0.key < $1.key }) { scalars.append(("val/\(k)", v)) }
-            try board.scalars(scalars, step: epoch)
-            log(describe(record))
-
-            if epoch % config.savingCheckpoints == 0 || epoch == config.epochs {
-                try Checkpoint.save(model: model, optimizer: optimizer,
-                                    info: info(record), to: directories.checkpoint(epoch: epoch))
-            }
-            if config.saveBestModel, let figure = figure(record) {
-                let better = best.map { DepthMetrics.higherIsBetter(config.bestMetric) ? figure > $0 : figure < $0 } ?? true
-                if better {
-                    best = figure
-                    try Checkpoint.save(model: model, optimizer: nil,
-                                        info: info(record), to: directories.best)
-                    log("  best \(config.bestMetric) so far: \(String(format: "%.4f", figure)) -> \(directories.best.lastPathComponent)")
-                }
-            }
-        }
+        for dir in [directories.checkpoints, directories.results, directories.logs] { try createDirectory(dir) }
         return records
     }
 
+    /// One pass over the shuffled training split: forward, loss, backward, clip, step.
+    func trainEpoch(_ epoch: Int) throws -> EpochRecord {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let stream = BatchStream(cache: cache, splits: [.train], batchSize: config.batchSize, shuffle: config.shuffle,
+                                 seed: config.seed, epoch: epoch, dropLast: false)
+        var lossSum = 0.0, batches = 0, skipped = 0, seen = 0
+        while let batch = try stream.nextBatch() {
+            guard let value = try step(batch, epoch: epoch) else { skipped += 1; continue }  // no valid depth pixel
+            lossSum += Double(value)
+            batches += 1
+            seen += batch.count
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return EpochRecord(epoch: epoch, trainLoss: batches > 0 ? lossSum / Double(batches) : .nan, seconds: seconds,
+                           samplesPerSecond: Double(seen) / max(seconds, 1e-9), skippedBatches: skipped)
+    }
+
+    /// One optimiser step on `batch`; its loss, or nil when the batch has no valid depth.
+    func step(_ batch: Batch, epoch: Int) throws -> Float? {
+        input.prepare(batch, into: x)
+        gradPred.ensure(batch.depth.count)
+        let pred = try model.forward(x.pointer, batch: batch.count, height: input.size, width: input.size, training: true)
+        let value = batch.depth.withUnsafeBufferPointer { d -> Float? in
+            guard let dp = d.baseAddress, let pp = pred.baseAddress else { return nil }
+            return config.loss.evaluate(pred: pp, gt: dp, count: batch.depth.count, grad: gradPred.pointer)
+        }
+        guard let value else { return nil }
+        guard value.isFinite else {
+            throw TrainError.numerics("epoch \(epoch): the loss became \(value) (learning rate \(pythonFloat(config.learningRate)) too high?)")
+        }
+        model.zeroGradients()
+        model.backward(gradPred.pointer)
+        clipGradientNorm(model.parameters, maxNorm: config.clipGradNorm)
+        optimizer.apply()
+        return value
+    }
+
+    /// After an epoch: the metrics log, TensorBoard, the console, the checkpoint and the best model.
+    func finishEpoch(_ record: EpochRecord, records: [EpochRecord], board: TensorBoardWriter, best: inout Double?) throws {
+        try writeRecords(records)
+        var scalars: [(tag: String, value: Double)] = [("train/loss", record.trainLoss)]
+        if let vl = record.valLoss { scalars.append(("val/loss", vl)) }
+        for (k, v) in (record.metrics ?? [:]).sorted(by: { $0.key < $1.key }) { scalars.append(("val/\(k)", v)) }
+        try board.scalars(scalars, step: record.epoch)
+        log(describe(record))
+        if record.epoch % config.savingCheckpoints == 0 || record.epoch == config.epochs {
+            try Checkpoint.save(model: model, optimizer: optimizer, info: info(record), to: directories.checkpoint(epoch: record.epoch))
+        }
+        guard config.saveBestModel, let figure = figure(record) else { return }
+        let better = best.map { config.bestMetric.higherIsBetter ? figure > $0 : figure < $0 } ?? true
+        guard better else { return }
+        best = figure
+        try Checkpoint.save(model: model, optimizer: nil, info: info(record), to: directories.best)
+        log("  best \(config.bestMetric.rawValue) so far: \(String(format: "%.4f", figure)) -> \(directories.best.lastPathComponent)")
+    }
+
     func figure(_ r: EpochRecord) -> Double? {
-        config.bestMetric == "loss" ? r.valLoss : r.metrics?[config.bestMetric]
+        config.bestMetric == .loss ? r.valLoss : r.metrics?[config.bestMetric.rawValue]
     }
 
     /// The best figure recorded by an earlier part of this run (resume).
     func bestSoFar() -> Double? {
         guard let resume = config.resumeEpoch, let (_, info) = try? Checkpoint.read(directories.best), let info,
               info.epoch <= resume else { return nil }  // a best from after the resume point does not count
-        return info.metrics?[config.bestMetric]
+        return info.metrics?[config.bestMetric.rawValue]
     }
 
     /// Eval-mode pass over the validation split: mean batch loss and mean per-sample metrics.
@@ -240,15 +225,13 @@ public final class Trainer {
 
     func writeResolvedConfig() throws {
         var lines = ["# Resolved settings of \(config.runName): value  # origin"]
-        for key in settings.values.keys.sorted() {
-            lines.append("\(key): \(settings.values[key] ?? "")  # \(settings.origins[key] ?? "?")")
-        }
+        for s in settings.sorted(by: { $0.key < $1.key }) { lines.append("\(s.key): \(s.value)  # \(s.origin)") }
         try writeFile(Data((lines.joined(separator: "\n") + "\n").utf8), to: directories.logs.appendingPathComponent("config.yaml"))
     }
 
     func readRecords() throws -> [EpochRecord] {
         guard let data = try? Data(contentsOf: directories.metricsLog) else { return [] }
-        let decoder = Checkpoint.decoder()
+        let decoder = JSONCoding.decoder()
         return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap {
             try? decoder.decode(EpochRecord.self, from: Data($0.utf8))
         }
@@ -257,7 +240,7 @@ public final class Trainer {
     /// Rewrites metrics.jsonl from the run's records (on a resume, those up to the resume
     /// epoch were read back first), so a resumed run replaces the epochs it repeats.
     func writeRecords(_ records: [EpochRecord]) throws {
-        let encoder = Checkpoint.encoder()
+        let encoder = JSONCoding.encoder()
         let text = try records.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"
         try writeFile(Data(text.utf8), to: directories.metricsLog)
     }

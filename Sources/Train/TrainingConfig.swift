@@ -1,83 +1,145 @@
 import Cache
 import Foundation
 import Ingest
+import Model
+import Support
 
-/// Everything `train` needs, resolved from the conf files and flags (SPEC section 4).
-public struct TrainingConfig: Codable, Equatable, Sendable {
-    public var dataset: String
-    public var experimentName: String
+/// The figure `--save_best_model` keeps the best epoch by: a validation metric or the loss.
+public enum BestMetric: String, CaseIterable, Codable, Sendable {
+    case absRel = "abs_rel", rmse, delta1, delta2, delta3, log10, mae, loss
+
+    /// delta1-3 grow as the model improves; errors and the loss shrink.
+    public var higherIsBetter: Bool { DepthMetrics.higherIsBetter(rawValue) }
+}
+
+public enum WandbMode: String, CaseIterable, Codable, Sendable {
+    case online, offline, disabled
+}
+
+/// The W&B settings the baseline's commands carry.
+public struct WandbConfig: Equatable, Sendable {
+    public var enabled: Bool
+    public var project: String
+    public var entity: String?
+    public var mode: WandbMode
+
+    public init(enabled: Bool = false, project: String = "batvision", entity: String? = nil, mode: WandbMode = .disabled) {
+        self.enabled = enabled
+        self.project = project
+        self.entity = entity
+        self.mode = mode
+    }
+}
+
+/// One resolved setting as the run log records it: its value as text and where it came
+/// from (a conf file, a flag, a built-in default).
+public struct ResolvedSetting: Equatable, Sendable {
+    public var key: String
+    public var value: String
+    public var origin: String
+
+    public init(key: String, value: String, origin: String) {
+        self.key = key
+        self.value = value
+        self.origin = origin
+    }
+}
+
+/// Everything `train` needs (SPEC section 4), typed. The command line builds it from the
+/// conf files and flags; nothing here parses text.
+public struct TrainingConfig: Equatable, Sendable {
+    public var feature: FeatureConfig
+    /// The manifest the cache was built from, and where caches live.
+    public var manifest: URL
+    public var cacheDir: URL
+    /// The model conf's `name`: the first part of the run name.
+    public var modelName: String = "unet_baseline"
+    public var experimentName: String = "default"
     public var learningRate: Double
     public var batchSize: Int
-    public var epochs: Int
-    public var optimizer: OptimizerKind
+    public var epochs: Int = 80
+    public var optimizer: OptimizerKind = .AdamW
     public var loss: DepthLoss
-    public var validation: Bool
-    public var validationIter: Int
-    public var savingCheckpoints: Int
+    public var validation = true
+    public var validationIter = 2
+    public var savingCheckpoints = 10
     /// `--checkpoints N`: resume from the end of epoch N.
     public var resumeEpoch: Int?
-    public var saveBestModel: Bool
-    public var bestMetric: String
-    public var shuffle: Bool
-    public var seed: UInt64
+    public var saveBestModel = false
+    public var bestMetric: BestMetric = .rmse
+    public var shuffle = true
+    public var seed: UInt64 = 0
     public var model: UNetConfig
-    public var predictionSamples: Int
-    public var clipGradNorm: Double
-    public var outputDir: String
+    public var predictionSamples = 4
+    public var clipGradNorm = 1.0
+    public var outputDir: URL
+    public var wandb = WandbConfig()
+    public var threads: Parallelism = .allCores
 
-    public init(settings s: Settings) throws {
-        func fail(_ key: String, _ expected: String) -> TrainError {
-            .config("\(key) = '\(s[key] ?? "")' (from \(s.origins[key] ?? "?")): expected \(expected)")
-        }
-        let feature = try s.featureConfig()
-        dataset = feature.dataset.rawValue
-        experimentName = try s.string("experiment_name")
-        learningRate = try s.double("learning_rate")
-        batchSize = try s.int("batch_size")
-        epochs = try s.int("epochs")
-        guard let opt = OptimizerKind(rawValue: try s.string("optimizer")) else { throw fail("optimizer", "Adam, AdamW or SGD") }
-        optimizer = opt
-        guard let crit = Criterion(rawValue: try s.string("criterion")) else { throw fail("criterion", "L1, SIlog or Combined") }
-        loss = DepthLoss(criterion: crit, l1Weight: try s.double("l1_weight"), silogWeight: try s.double("silog_weight"),
-                         silogLambda: try s.double("silog_lambda"), depthNorm: feature.depthNorm,
-                         maxDepth: feature.maxDepth ?? 1)
-        validation = try s.bool("validation")
-        validationIter = try s.int("validation_iter")
-        savingCheckpoints = try s.int("saving_checkpoints")
-        resumeEpoch = try s.optionalInt("checkpoints")
-        saveBestModel = try s.bool("save_best_model")
-        bestMetric = try s.string("best_metric")
-        shuffle = try s.bool("shuffle")
-        guard let seedValue = UInt64(try s.string("seed")) else { throw fail("seed", "a whole number >= 0") }
-        seed = seedValue
-        let generator = try s.string("generator")
-        var downs = try s.optionalInt("num_downs")
-        if downs == nil {
-            guard let n = UNetConfig.levels(forGenerator: generator) else { throw fail("generator", "unet_256 or unet_128 (or set num_downs)") }
-            downs = n
-        }
-        model = UNetConfig(numDowns: downs ?? 8, ngf: try s.int("ngf"), depthNorm: feature.depthNorm)
-        predictionSamples = try s.int("prediction_samples")
-        clipGradNorm = try s.double("clip_grad_norm")
-        outputDir = s["output_dir"] ?? "."
+    /// SPEC's defaults around the given feature config, manifest and folders.
+    public init(feature: FeatureConfig, manifest: URL, cacheDir: URL, outputDir: URL,
+                learningRate: Double, batchSize: Int, model: UNetConfig? = nil) {
+        self.feature = feature
+        self.manifest = manifest
+        self.cacheDir = cacheDir
+        self.outputDir = outputDir
+        self.learningRate = learningRate
+        self.batchSize = batchSize
+        loss = DepthLoss(criterion: .Combined, depthNorm: feature.depthNorm, maxDepth: feature.maxDepth ?? 1)
+        self.model = model ?? UNetConfig(numDowns: 8, ngf: 64, depthNorm: feature.depthNorm)
+    }
+
+    /// Refuses settings a run cannot use, naming the setting and what it accepts.
+    public func validate() throws {
         try model.validate()
-        guard learningRate > 0, learningRate.isFinite else { throw fail("learning_rate", "a positive number") }
-        guard batchSize >= 1 else { throw fail("batch_size", "at least 1") }
-        guard epochs >= 1 else { throw fail("epochs", "at least 1") }
-        guard validationIter >= 1 else { throw fail("validation_iter", "at least 1") }
-        guard savingCheckpoints >= 1 else { throw fail("saving_checkpoints", "at least 1") }
-        guard DepthMetrics.names.contains(bestMetric) || bestMetric == "loss" else {
-            throw fail("best_metric", (DepthMetrics.names + ["loss"]).joined(separator: ", "))
+        func fail(_ key: String, _ value: Any, _ expected: String) -> TrainError {
+            .config("\(key) \(value): expected \(expected)")
+        }
+        guard learningRate > 0, learningRate.isFinite else { throw fail("learning_rate", learningRate, "a positive number") }
+        guard batchSize >= 1 else { throw fail("batch_size", batchSize, "at least 1") }
+        guard epochs >= 1 else { throw fail("epochs", epochs, "at least 1") }
+        guard validationIter >= 1 else { throw fail("validation_iter", validationIter, "at least 1") }
+        guard savingCheckpoints >= 1 else { throw fail("saving_checkpoints", savingCheckpoints, "at least 1") }
+        guard predictionSamples >= 0 else { throw fail("prediction_samples", predictionSamples, "0 or more") }
+        guard clipGradNorm > 0, clipGradNorm.isFinite else { throw fail("clip_grad_norm", clipGradNorm, "a positive number") }
+        guard model.depthNorm == feature.depthNorm, loss.depthNorm == feature.depthNorm else {
+            throw fail("depth_norm", feature.depthNorm, "the same for the features, the loss and the model head")
         }
         if let r = resumeEpoch, r < 1 || r >= epochs {
-            throw fail("checkpoints", "an epoch between 1 and \(epochs - 1) to resume from")
+            throw fail("checkpoints", r, "an epoch between 1 and \(epochs - 1) to resume from")
         }
     }
 
-    /// `unet_baseline_<dataset>_BS<batch>_Lr<lr>_<optimizer>_<experiment_name>`, lr as
-    /// Python prints a float (Swift's shortest round-trip form is the same: 0.001, 1e-05).
+    /// `<model name>_<dataset>_BS<batch>_Lr<lr>_<optimizer>_<experiment_name>` (SPEC:
+    /// `unet_baseline_...`), lr as Python prints a float.
     public var runName: String {
-        "unet_baseline_\(dataset)_BS\(batchSize)_Lr\(pythonFloat(learningRate))_\(optimizer.rawValue)_\(experimentName)"
+        RunName(modelName: modelName, dataset: feature.dataset, batchSize: batchSize, learningRate: learningRate,
+                optimizer: optimizer, experimentName: experimentName).description
+    }
+}
+
+/// What names a run (SPEC section 4): `<model>_<dataset>_BS<batch>_Lr<lr>_<optimizer>_<experiment>`.
+/// `eval` forms it from the same settings to find the run's checkpoints.
+public struct RunName: CustomStringConvertible, Equatable, Sendable {
+    public var modelName: String
+    public var dataset: DatasetKind
+    public var batchSize: Int
+    public var learningRate: Double
+    public var optimizer: OptimizerKind
+    public var experimentName: String
+
+    public init(modelName: String, dataset: DatasetKind, batchSize: Int, learningRate: Double,
+                optimizer: OptimizerKind, experimentName: String) {
+        self.modelName = modelName
+        self.dataset = dataset
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.optimizer = optimizer
+        self.experimentName = experimentName
+    }
+
+    public var description: String {
+        "\(modelName)_\(dataset.rawValue)_BS\(batchSize)_Lr\(pythonFloat(learningRate))_\(optimizer.rawValue)_\(experimentName)"
     }
 }
 
@@ -85,16 +147,3 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
 /// exponents below 1e-4 and from 1e16, `.0` on whole numbers, `inf`/`nan`. Swift's
 /// `description` follows the same rules (tested against Python's output).
 public func pythonFloat(_ x: Double) -> String { x.description }
-
-extension TrainingConfig {
-    /// SPEC section 4's defaults, used under the conf files (`conf/mode/train.yaml`,
-    /// `conf/model/unet_baseline.yaml`) when a key is in neither.
-    public static let defaults: [String: String] = [
-        "experiment_name": "default", "epochs": "80", "optimizer": "AdamW", "criterion": "Combined",
-        "l1_weight": "0.237", "silog_weight": "0.637", "silog_lambda": "0.869", "validation": "true",
-        "validation_iter": "2", "saving_checkpoints": "10", "checkpoints": "null", "save_best_model": "false",
-        "best_metric": "rmse", "shuffle": "true", "seed": "0", "generator": "unet_256", "num_downs": "null",
-        "ngf": "64", "prediction_samples": "4", "clip_grad_norm": "1.0", "output_dir": ".",
-        "use_wandb": "false", "wandb_project": "batvision", "wandb_entity": "null", "wandb_mode": "disabled",
-    ]
-}

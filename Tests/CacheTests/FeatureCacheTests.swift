@@ -1,26 +1,12 @@
 import Cache
 import Foundation
 import Ingest
+import Support
 import Testing
 import TestSupport
 
 /// A small synthetic V2 dataset with its manifest, shared by the cache tests.
-struct SmallDataset {
-    let dir: TemporaryFolder
-    let manifest: Manifest
-    let root: DatasetRoot
-
-    init(samples: Int = 14, kind: DatasetKind = .batvisionv2) throws {
-        dir = try TemporaryFolder("cache")
-        var synth = SyntheticDataset(kind: kind, seed: 11, samples: samples, depthHeight: 36, depthWidth: 64)
-        synth.samplesPerRoom = 3
-        synth.showProgress = false
-        try synth.write(to: dir.file("data"))
-        root = try DatasetRoot(dir.file("data"))
-        manifest = try Ingestor(kind: kind, root: root, showProgress: false).run()
-        try manifest.write(to: dir.file("manifest.json"))
-    }
-
+extension SmallDataset {
     func featurizer(_ config: FeatureConfig, cache: String = "cache") -> Featurizer {
         var f = Featurizer(manifest: manifest, root: root, config: config, cacheDir: dir.file(cache))
         f.showProgress = false
@@ -66,6 +52,31 @@ func smallConfig(_ format: AudioFormat = .spectrogram, size: Int = 32, kind: Dat
             }
         }
         #expect(try CacheValidator(cachePath: summary.path, manifest: data.manifest, root: data.root, recheck: 3).run().isEmpty)
+    }
+
+    /// `--threads 1` computes the same cache as every core (each sample on one thread).
+    @Test func oneThreadGivesTheSameCache() throws {
+        let data = try SmallDataset(samples: 8)
+        defer { data.dir.cleanup() }
+        var single = data.featurizer(try smallConfig(), cache: "one")
+        single.parallelism = Parallelism(workers: 1)
+        var many = data.featurizer(try smallConfig(), cache: "many")
+        many.parallelism = Parallelism(workers: 3)
+        let a = try FeatureCache(path: try single.run().path), b = try FeatureCache(path: try many.run().path)
+        for split in Split.allCases {
+            for i in 0..<a.count(split) { #expect(try a.sample(split, i).audio == b.sample(split, i).audio) }
+        }
+    }
+
+    /// The key of a default config must not move by accident: every existing cache is
+    /// found by it. A deliberate change bumps CacheLocation.schemaVersion and this value.
+    /// The values are sha256("batvision-cache-v1|" + sorted-key JSON of the config + "|d1"),
+    /// first 8 bytes, computed in Python.
+    @Test func theCacheKeyOfADefaultConfigIsPinned() throws {
+        let v2 = try FeatureConfig(dataset: .batvisionv2, audioFormat: .melSpectrogram, maxDepth: 30, depthNorm: false, imagesSize: 256)
+        let v1 = try FeatureConfig(dataset: .batvisionv1, audioFormat: .spectrogram, maxDepth: 12, depthNorm: true, imagesSize: 256)
+        #expect(CacheLocation(cacheDir: URL(fileURLWithPath: "c"), config: v2, manifestDigest: "d1").key == "f2f39e35c9c4fdef")
+        #expect(CacheLocation(cacheDir: URL(fileURLWithPath: "c"), config: v1, manifestDigest: "d1").key == "4c10fecf909b8023")
     }
 
     @Test func unchangedConfigReusesChangedConfigMakesANewCacheForceRebuilds() throws {

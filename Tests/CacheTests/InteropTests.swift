@@ -1,6 +1,7 @@
 import Cache
 import Foundation
 import Ingest
+import Support
 import Testing
 import TestSupport
 

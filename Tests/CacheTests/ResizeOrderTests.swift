@@ -1,5 +1,6 @@
 import Foundation
 import Ingest
+import Support
 import Testing
 @testable import Cache
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import Model
 import Train
 
 /// A PyTorch checkpoint converted by scripts/convert_pth.py is a plain safetensors

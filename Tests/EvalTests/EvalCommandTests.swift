@@ -44,7 +44,12 @@ import TestSupport
         #expect(flagged.contains("unet_baseline_batvisionv1_BS8_Lr1e-05_SGD_flags") && flagged.contains("wandb is not available"))
         #expect(fm.fileExists(atPath: dir.file("checkpoints/unet_baseline_batvisionv1_BS8_Lr1e-05_SGD_flags/checkpoint_1.safetensors").path))
         let stats = dir.file("stats").path
-        let evaluated = try run(["eval"] + common + runArgs + ["--checkpoints", "2", "--stat_dir", stats])
+        // eval takes the run's identity (what names it), not its training settings.
+        let identity = ["--learning_rate", "0.001", "--batch_size", "128", "--experiment_name", "base_v1_default",
+                        "--output_dir", dir.url.path]
+        let (trainFlag, trainFlagMessage) = try runProcess(bv, ["eval"] + common + identity + ["--num_downs", "5"])
+        #expect(trainFlag == 64 && trainFlagMessage.contains("--num_downs"), "\(trainFlagMessage)")
+        let evaluated = try run(["eval"] + common + identity + ["--checkpoints", "2", "--stat_dir", stats])
         for name in ["abs_rel", "rmse", "delta1", "delta2", "delta3", "log10", "mae", "constant predictor", "by ground-truth depth"] {
             #expect(evaluated.contains(name), "table lacks \(name): \(evaluated)")
         }
@@ -53,7 +58,12 @@ import TestSupport
         let rows = csv.split(separator: "\n")
         #expect(rows.first == "sample,split,location,abs_rel,rmse,delta1,delta2,delta3,log10,mae")
         #expect(rows.count > 1 && rows.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 10 })
-        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("epoch_0002_test_summary.json"))) as? [String: Any]
+        let summaryData = try Data(contentsOf: out.appendingPathComponent("epoch_0002_test_summary.json"))
+        // Paths as they are (no "\/"), and bins without pixels report null, not 0.
+        #expect(!String(decoding: summaryData, as: UTF8.self).contains("\\/"))
+        let summary = try JSONSerialization.jsonObject(with: summaryData) as? [String: Any]
+        let bins = (summary?["depth_bins"] as? [[String: Any]]) ?? []
+        #expect(!bins.isEmpty && bins.allSatisfy { ($0["pixels"] as? Int) != 0 || $0["rmse"] is NSNull })
         #expect((summary?["metrics"] as? [String: Any])?.count == 7)
         #expect((summary?["depth_bins"] as? [Any])?.isEmpty == false)
         #expect((summary?["samples"] as? Int) == rows.count - 1)
@@ -63,7 +73,7 @@ import TestSupport
         // Without its cache, eval names the featurize command of the checkpoint's settings,
         // even when the flags ask for other features.
         try FileManager.default.removeItem(atPath: cache)
-        let (status, refusal) = try runProcess(bv, ["eval"] + common + runArgs + ["--checkpoints", "2", "--stat_dir", stats, "--audio_format", "waveform"])
+        let (status, refusal) = try runProcess(bv, ["eval"] + common + identity + ["--checkpoints", "2", "--stat_dir", stats, "--audio_format", "waveform"])
         #expect(status == 2 && refusal.contains("batvision featurize --dataset batvisionv1") && refusal.contains("--audio_format spectrogram")
                 && refusal.contains("--images_size 32"), "\(refusal)")
     }

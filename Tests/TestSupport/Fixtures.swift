@@ -75,10 +75,11 @@ public func maxAbsoluteError(_ a: [Float], _ b: [Float]) -> Double {
 }
 
 /// Runs a program to completion, stdout and stderr captured together.
-public func runProcess(_ executable: URL, _ args: [String]) throws -> (status: Int32, output: String) {
+public func runProcess(_ executable: URL, _ args: [String], in directory: URL? = nil) throws -> (status: Int32, output: String) {
     let p = Process()
     p.executableURL = executable
     p.arguments = args
+    if let directory { p.currentDirectoryURL = directory }
     let pipe = Pipe()
     p.standardOutput = pipe
     p.standardError = pipe
@@ -103,4 +104,22 @@ public func batvisionExecutable() throws -> URL {
     let fallback = Fixtures.repository.appendingPathComponent(".build/debug/batvision")
     guard FileManager.default.isExecutableFile(atPath: fallback.path) else { throw MissingExecutable() }
     return fallback
+}
+
+/// A small synthetic dataset, ingested: its folder, root and manifest (`manifest.json`).
+public struct SmallDataset {
+    public let dir: TemporaryFolder
+    public let manifest: Manifest
+    public let root: DatasetRoot
+
+    public init(samples: Int = 14, kind: DatasetKind = .batvisionv2) throws {
+        dir = try TemporaryFolder("cache")
+        var synth = SyntheticDataset(kind: kind, seed: 11, samples: samples, depthHeight: 36, depthWidth: 64)
+        synth.samplesPerRoom = 3
+        synth.showProgress = false
+        try synth.write(to: dir.file("data"))
+        root = try DatasetRoot(dir.file("data"))
+        manifest = try Ingestor(kind: kind, root: root, showProgress: false).run()
+        try manifest.write(to: dir.file("manifest.json"))
+    }
 }

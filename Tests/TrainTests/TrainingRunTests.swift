@@ -1,17 +1,18 @@
 import Cache
 import Foundation
 import Ingest
+import Model
 import Testing
 import TestSupport
 @testable import Train
 
-/// A featurized synthetic V2 dataset and settings for short training runs.
+/// A featurized synthetic V2 dataset and a small run configuration for short trainings.
 struct TrainingFixture {
     let dir: TemporaryFolder
-    let settings: Settings
+    let base: TrainingConfig
     let cache: FeatureCache
 
-    init(format: AudioFormat = .spectrogram, samples: Int = 20, overrides: [String: String] = [:]) throws {
+    init(format: AudioFormat = .spectrogram, samples: Int = 20) throws {
         dir = try TemporaryFolder("train")
         var synth = SyntheticDataset(kind: .batvisionv2, seed: 5, samples: samples, depthHeight: 36, depthWidth: 64)
         synth.samplesPerRoom = 4
@@ -20,25 +21,26 @@ struct TrainingFixture {
         let root = try DatasetRoot(dir.file("data"))
         let manifest = try Ingestor(kind: .batvisionv2, root: root, showProgress: false).run()
         try manifest.write(to: dir.file("manifest.json"))
-        var s = Settings(values: Settings.builtInDefaults(.batvisionv2))
-        s.merge(["manifest": dir.file("manifest.json").path, "cache_dir": dir.file("cache").path,
-                 "audio_format": format.rawValue, "images_size": "32", "max_depth": "12.0", "depth_norm": "true",
-                 "num_downs": "5", "ngf": "4", "batch_size": "4", "epochs": "4", "validation_iter": "2",
-                 "saving_checkpoints": "2", "learning_rate": "0.002", "output_dir": dir.file("runs").path,
-                 "prediction_samples": "2"], origin: "test")
-        s.merge(overrides, origin: "test")
-        for (k, v) in TrainingConfig.defaults { s.setDefault(k, v) }
-        var f = Featurizer(manifest: manifest, root: root, config: try s.featureConfig(), cacheDir: dir.file("cache"))
+        let feature = try FeatureConfig(dataset: .batvisionv2, audioFormat: format, maxDepth: 12, depthNorm: true, imagesSize: 32)
+        var c = TrainingConfig(feature: feature, manifest: dir.file("manifest.json"), cacheDir: dir.file("cache"),
+                               outputDir: dir.file("runs"), learningRate: 0.002, batchSize: 4,
+                               model: UNetConfig(numDowns: 5, ngf: 4, depthNorm: true))
+        c.epochs = 4
+        c.validationIter = 2
+        c.savingCheckpoints = 2
+        c.predictionSamples = 2
+        var f = Featurizer(manifest: manifest, root: root, config: feature, cacheDir: dir.file("cache"))
         f.showProgress = false
         _ = try f.run()
-        settings = s
-        cache = try CacheResolver.open(s)
+        base = c
+        cache = try CacheResolver.open(feature, manifest: c.manifest, cacheDir: c.cacheDir)
     }
 
-    func trainer(_ extra: [String: String]) throws -> Trainer {
-        var s = settings
-        s.merge(extra, origin: "test")
-        let t = try Trainer(config: try TrainingConfig(settings: s), settings: s, cache: cache)
+    func trainer(_ experiment: String, _ change: (inout TrainingConfig) -> Void = { _ in }) throws -> Trainer {
+        var c = base
+        c.experimentName = experiment
+        change(&c)
+        let t = try Trainer(config: c, settings: [ResolvedSetting(key: "experiment_name", value: experiment, origin: "test")], cache: cache)
         t.log = { _ in }
         return t
     }
@@ -48,12 +50,20 @@ struct TrainingFixture {
     @Test func resumingFromACheckpointContinuesExactly() throws {
         let fx = try TrainingFixture()
         defer { fx.dir.cleanup() }
-        let full = try fx.trainer(["experiment_name": "full"]).run()
+        let full = try fx.trainer("full").run()
         #expect(full.map(\.epoch) == [1, 2, 3, 4])
         // The same run stopped after epoch 2, then resumed from its checkpoint.
-        _ = try fx.trainer(["experiment_name": "split", "epochs": "2"]).run()
-        let resumedTrainer = try fx.trainer(["experiment_name": "split", "checkpoints": "2"])
+        _ = try fx.trainer("split") { $0.epochs = 2 }.run()
+        let resumedTrainer = try fx.trainer("split") { $0.resumeEpoch = 2 }
+        var logged: [String] = []
+        resumedTrainer.log = { logged.append($0) }
         let resumed = try resumedTrainer.run()
+        // Epochs 1 and 2 were read back, not trained again: only 3 and 4 ran.
+        let trainedEpochs = logged.compactMap { line -> Int? in
+            guard line.hasPrefix("epoch ") else { return nil }
+            return Int(line.dropFirst(6).prefix { $0 != "/" }.trimmingCharacters(in: .whitespaces))
+        }
+        #expect(trainedEpochs == [3, 4], "\(logged)")
         #expect(resumed.map(\.epoch) == [1, 2, 3, 4])
         for (a, b) in zip(full, resumed) {
             #expect(a.trainLoss == b.trainLoss, "epoch \(a.epoch): \(a.trainLoss) vs \(b.trainLoss)")
@@ -70,7 +80,7 @@ struct TrainingFixture {
     @Test func runWritesTheSpecLayout() throws {
         let fx = try TrainingFixture()
         defer { fx.dir.cleanup() }
-        let trainer = try fx.trainer(["experiment_name": "layout", "save_best_model": "true", "best_metric": "delta1"])
+        let trainer = try fx.trainer("layout") { $0.saveBestModel = true; $0.bestMetric = .delta1 }
         trainer.writePredictionSheet = { url, panels, _ in
             #expect(panels.count == 2 && panels.allSatisfy { $0.gt.count == 32 * 32 })
             try Data("png".utf8).write(to: url)
@@ -99,24 +109,24 @@ struct TrainingFixture {
         try reloaded.load(stateDict: tensors, source: "checkpoint")
         #expect(reloaded.stateDict() == trainer.model.stateDict())
         // Starting the same run again would overwrite it: refused.
-        #expect(throws: TrainError.self) { try fx.trainer(["experiment_name": "layout"]).run() }
+        #expect(throws: TrainError.self) { try fx.trainer("layout").run() }
     }
 
     @Test func waveformFeaturesTrain() throws {
         let fx = try TrainingFixture(format: .waveform, samples: 12)
         defer { fx.dir.cleanup() }
         #expect(fx.cache.audioShape.count == 2)
-        let records = try fx.trainer(["experiment_name": "wave", "epochs": "2"]).run()
+        let records = try fx.trainer("wave") { $0.epochs = 2 }.run()
         #expect(records.count == 2 && records.allSatisfy { $0.trainLoss.isFinite })
     }
 
     @Test func missingCacheNamesTheFeaturizeCommand() throws {
         let fx = try TrainingFixture(samples: 8)
         defer { fx.dir.cleanup() }
-        var s = fx.settings
-        s.set("images_size", "64")
+        var other = fx.base.feature
+        other.imagesSize = 64
         do {
-            _ = try CacheResolver.open(s)
+            _ = try CacheResolver.open(other, manifest: fx.base.manifest, cacheDir: fx.base.cacheDir)
             Issue.record("expected a missing-cache error")
         } catch let CacheError.cacheMissing(_, hint) {
             #expect(hint.contains("batvision featurize --dataset batvisionv2") && hint.contains("--images_size 64"))

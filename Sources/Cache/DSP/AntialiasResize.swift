@@ -5,6 +5,12 @@ import Foundation
 /// filter widens by the scale factor, as in PIL. Separable: the width pass first, then
 /// the height pass, each a normalised weighted sum over a window of input pixels, summed
 /// in PyTorch's order and precision (float32).
+///
+/// Assumes finite pixels: the 8-wide blocks multiply out-of-window inputs by a weight of
+/// 0, which is exact for finite values but spreads a NaN or infinity to the neighbouring
+/// outputs of its block (torchvision spreads it only to outputs whose window holds it).
+/// Depth is made finite before resizing (nan_to_num, clip); audio features are finite
+/// unless the recording itself holds NaN or infinity.
 public struct AntialiasResize: Sendable {
     /// For one axis: per output index, the first input index, the tap count and the
     /// weights (flattened, `stride` per output).

@@ -10,18 +10,25 @@ public struct DepthTarget: Sendable {
 
     public init(config: FeatureConfig) { self.config = config }
 
+    /// The metres limit: max_depth, or none.
+    private var clip: Float { config.maxDepth.map { Float($0) } ?? .infinity }
+
+    /// One stored value (millimetres) as the target's clipped metres: V1's nan_to_num,
+    /// mm -> m, above max_depth -> max_depth, below 0 -> 0.
+    @inline(__always)
+    private func metres(_ stored: Float, clip: Float, v1: Bool) -> Float {
+        var v = stored
+        if v1 && !v.isFinite { v = v.isNaN ? 0 : (v > 0 ? .greatestFiniteMagnitude : -.greatestFiniteMagnitude) }
+        v = v / 1000
+        if v > clip { v = clip }
+        if v < 0 { v = 0 }
+        return v
+    }
+
     /// Millimetres to clipped metres, in place.
     public func metres(_ values: UnsafeMutableBufferPointer<Float>) {
-        let clip = config.maxDepth.map { Float($0) } ?? .infinity
-        let v1 = config.dataset == .batvisionv1
-        for i in values.indices {
-            var v = values[i]
-            if v1 && !v.isFinite { v = v.isNaN ? 0 : (v > 0 ? .greatestFiniteMagnitude : -.greatestFiniteMagnitude) }
-            v = v / 1000
-            if v > clip { v = clip }
-            if v < 0 { v = 0 }
-            values[i] = v
-        }
+        let clip = self.clip, v1 = config.dataset == .batvisionv1
+        for i in values.indices { values[i] = metres(values[i], clip: clip, v1: v1) }
     }
 
     /// The finished target [S, S] into `out` straight from a stored depth map: rows are
@@ -40,8 +47,7 @@ public struct DepthTarget: Sendable {
             }
             return
         }
-        let clip = config.maxDepth.map { Float($0) } ?? .infinity
-        let v1 = config.dataset == .batvisionv1
+        let clip = self.clip, v1 = config.dataset == .batvisionv1
         npy.body.withUnsafeBytes { raw in
             if npy.dtype == .uint16 {
                 let thousand = SIMD8<Float>(repeating: 1000), clip8 = SIMD8<Float>(repeating: clip)
@@ -65,12 +71,8 @@ public struct DepthTarget: Sendable {
             } else {
                 resize.run(rows: { y, row in
                     for x in 0..<w {
-                        var v = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * (y * w + x), as: UInt32.self)))
-                        if v1 && !v.isFinite { v = v.isNaN ? 0 : (v > 0 ? .greatestFiniteMagnitude : -.greatestFiniteMagnitude) }
-                        v = v / 1000
-                        if v > clip { v = clip }
-                        if v < 0 { v = 0 }
-                        row[x] = v
+                        let stored = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * (y * w + x), as: UInt32.self)))
+                        row[x] = metres(stored, clip: clip, v1: v1)
                     }
                 }, into: out, scratch: &scratch)
             }

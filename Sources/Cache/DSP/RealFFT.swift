@@ -29,7 +29,7 @@ public final class RealFFT: @unchecked Sendable {
             fftwf_free(output)
         }
 
-        /// |X[k]| for k in 0..<bins, in double precision from the float transform.
+        /// |X[k]| for k in 0..<bins, in float arithmetic (as torch takes abs of a complex64 STFT).
         public func magnitude(_ k: Int) -> Float {
             let re = output[k].0, im = output[k].1
             return (re * re + im * im).squareRoot()

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Binaural echoes of a chirp in a box room: the direct sound, first-order specular
 /// reflections from the six walls (image sources) and diffuse returns from every surface

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// A point or direction in metres: x along the room's width, y along its length, z up.
 public struct Vec3: Sendable {

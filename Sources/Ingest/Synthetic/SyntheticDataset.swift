@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Writes a synthetic Batvision dataset in the exact on-disk format of V1 or V2
 /// (SPEC section 1 and 6). Same options and seed give byte-identical files.
@@ -62,7 +63,7 @@ public struct SyntheticDataset {
         }
         let fm = FileManager.default
         if let existing = try? fm.contentsOfDirectory(atPath: root.path), !existing.isEmpty, !overwrite {
-            throw IngestError.write(path: root.path, reason: "folder is not empty; pass --overwrite to write into it anyway")
+            throw IngestError.invalidArgument("\(root.path): folder is not empty; pass --overwrite to write into it anyway")
         }
         let plan = plan()
         let rooms = (0..<plan.rooms).map { r -> Room in
@@ -74,7 +75,7 @@ public struct SyntheticDataset {
         let echoes = EchoSimulator(frames: frames)
         let progress = ProgressReporter(label: "synth", total: samples, enabled: showProgress)
 
-        let written = parallelMap(samples) { i -> Result<Int, Error> in
+        let written = Parallelism.allCores.map(samples) { i -> Result<Int, Error> in
             defer { progress.advance() }
             let roomIndex = i % plan.rooms
             var rng = SeededRandom(seed: seed, stream: 2_000_000 + UInt64(i))

@@ -1,0 +1,96 @@
+import Support
+
+/// im2col / col2im for the U-Net's only convolution shape: 4x4 kernel, stride 2, padding 1,
+/// on activations stored channel-major as [C, N, H, W] ("CNHW": a channel's pixels for
+/// the whole batch are contiguous, so a convolution is one sgemm and BatchNorm and channel
+/// concatenation are contiguous). Columns cover samples n0..<n1: col[(c*16 + kh*4 + kw),
+/// (n - n0)*Ho*Wo + oh*Wo + ow] = x[c, n, 2*oh - 1 + kh, 2*ow - 1 + kw] (0 outside).
+///
+/// With stride 2 the four kernel columns read the image row's odd or even pixels, shifted:
+/// kw 0 -> x[2ow-1] = odd[ow-1], kw 1 -> even[ow], kw 2 -> odd[ow], kw 3 -> even[ow+1].
+/// So each image row is split into its even and odd pixels once, and every (kh, kw) row of
+/// the columns is a contiguous copy (and col2im a contiguous add) instead of a strided gather.
+enum Im2Col {
+    /// Gathers the patches of `x` [C, N, H, W] into `col` [C*16, (n1-n0)*(H/2)*(W/2)].
+    static func gather(_ x: UnsafePointer<Float>, channels: Int, batch: Int, height h: Int, width w: Int,
+                       samples: Range<Int>, into col: UnsafeMutablePointer<Float>, par: Parallelism) {
+        let ho = h / 2, wo = w / 2
+        let cols = samples.count * ho * wo
+        forEachPlane(channels: channels, samples: samples, halfWidth: wo, par: par) { c, j, n, even, odd in
+            let rows = col + c * 16 * cols
+            let image = x + (c * batch + n) * h * w
+            for oh in 0..<ho {
+                let at = (j * ho + oh) * wo
+                for kh in 0..<4 {
+                    let ih = 2 * oh - 1 + kh
+                    let r0 = rows + (kh * 4) * cols + at
+                    guard ih >= 0 && ih < h else {
+                        for kw in 0..<4 { (r0 + kw * cols).update(repeating: 0, count: wo) }
+                        continue
+                    }
+                    let line = image + ih * w
+                    for i in 0..<wo { even[i] = line[2 * i]; odd[i] = line[2 * i + 1] }
+                    let k0 = r0, k1 = r0 + cols, k2 = r0 + 2 * cols, k3 = r0 + 3 * cols
+                    k0[0] = 0
+                    (k0 + 1).update(from: odd, count: wo - 1)
+                    k1.update(from: even, count: wo)
+                    k2.update(from: odd, count: wo)
+                    k3.update(from: even + 1, count: wo - 1)
+                    k3[wo - 1] = 0
+                }
+            }
+        }
+    }
+
+    /// Adds the columns back into the image (the adjoint of `gather`): `image` [C, N, H, W]
+    /// receives col[(c, kh, kw), (n, oh, ow)] at (c, n, 2*oh - 1 + kh, 2*ow - 1 + kw).
+    static func scatterAdd(_ col: UnsafePointer<Float>, channels: Int, batch: Int, height h: Int, width w: Int,
+                           samples: Range<Int>, into image: UnsafeMutablePointer<Float>, par: Parallelism) {
+        let ho = h / 2, wo = w / 2
+        let cols = samples.count * ho * wo
+        forEachPlane(channels: channels, samples: samples, halfWidth: wo, par: par) { c, j, n, even, odd in
+            let rows = col + c * 16 * cols
+            let plane = image + (c * batch + n) * h * w
+            for ih in 0..<h {
+                even.update(repeating: 0, count: wo)
+                odd.update(repeating: 0, count: wo)
+                // The (oh, kh) pairs that land on image row ih: 2*oh - 1 + kh = ih.
+                var kh = (ih + 1) & 1
+                while kh < 4 {
+                    let oh = (ih + 1 - kh) / 2
+                    if oh >= 0 && oh < ho {
+                        let r0 = rows + (kh * 4) * cols + (j * ho + oh) * wo
+                        let k0 = r0, k1 = r0 + cols, k2 = r0 + 2 * cols, k3 = r0 + 3 * cols
+                        for i in 0..<(wo - 1) { odd[i] += k0[i + 1] }
+                        for i in 0..<wo { even[i] += k1[i]; odd[i] += k2[i] }
+                        for i in 1..<wo { even[i] += k3[i - 1] }
+                    }
+                    kh += 2
+                }
+                let line = plane + ih * w
+                for i in 0..<wo { line[2 * i] += even[i]; line[2 * i + 1] += odd[i] }
+            }
+        }
+    }
+
+    /// Runs `body(c, j, n, even, odd)` for every channel c (split across the threads) and
+    /// every sample n (j-th of `samples`), with per-thread even/odd row scratch.
+    @inline(__always)
+    private static func forEachPlane(channels: Int, samples: Range<Int>, halfWidth wo: Int, par: Parallelism,
+                                     _ body: (Int, Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+        par.ranges(channels, grain: 1) { range in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * wo) { scratch in
+                guard let even = scratch.baseAddress else { return }
+                for c in range {
+                    for (j, n) in samples.enumerated() { body(c, j, n, even, even + wo) }
+                }
+            }
+        }
+    }
+
+    /// How many samples one column chunk holds so the column buffer stays near `budget`
+    /// floats (bounded memory, cache-friendlier gemms); at least one.
+    static func samplesPerChunk(rows: Int, pixelsPerSample: Int, batch: Int, budget: Int = 1 << 23) -> Int {
+        Swift.max(1, Swift.min(batch, budget / Swift.max(1, rows * pixelsPerSample)))
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Support
+
+/// One tensor of a safetensors file: float32 values, or int64 ones (BatchNorm's
+/// `num_batches_tracked`).
+public struct NamedTensor: Equatable {
+    public enum Values: Equatable {
+        case float32([Float])
+        case int64([Int64])
+    }
+    public var shape: [Int]
+    public var values: Values
+
+    public init(shape: [Int], floats: [Float]) { self.shape = shape; values = .float32(floats) }
+    public init(shape: [Int], ints: [Int64]) { self.shape = shape; values = .int64(ints) }
+
+    public var floats: [Float]? { if case let .float32(v) = values { return v } else { return nil } }
+    public var ints: [Int64]? { if case let .int64(v) = values { return v } else { return nil } }
+}
+
+/// The safetensors format (Hugging Face): 8-byte little-endian header length, a JSON
+/// header {name: {dtype, shape, data_offsets}, "__metadata__": {string: string}}, then the
+/// raw little-endian bytes. Read: F32, F16, BF16, F64 (as float), I64, I32. Written: F32, I64.
+public enum SafeTensors {
+    public static func read(_ url: URL) throws -> (tensors: [String: NamedTensor], metadata: [String: String]) {
+        let bytes = [UInt8](try readFile(url))
+        return try parse(bytes, path: url.path)
+    }
+
+    public static func parse(_ bytes: [UInt8], path: String) throws -> (tensors: [String: NamedTensor], metadata: [String: String]) {
+        func fail(_ why: String) -> ModelError { .tensors(path: path, reason: "not a safetensors file: \(why)") }
+        guard bytes.count >= 8 else { throw fail("\(bytes.count) bytes, shorter than the 8-byte header length") }
+        var headerLength: UInt64 = 0
+        for i in 0..<8 { headerLength |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        guard headerLength <= UInt64(bytes.count - 8), headerLength < 100_000_000 else {
+            throw fail("header length \(headerLength) exceeds the file (\(bytes.count) bytes)")
+        }
+        let dataStart = 8 + Int(headerLength)
+        guard let header = try? JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart])) as? [String: Any] else {
+            throw fail("the header is not a JSON object")
+        }
+        let dataCount = bytes.count - dataStart
+        var tensors: [String: NamedTensor] = [:]
+        var metadata: [String: String] = [:]
+        for (name, entry) in header {
+            if name == "__metadata__" {
+                for (k, v) in (entry as? [String: Any]) ?? [:] { metadata[k] = v as? String ?? "\(v)" }
+                continue
+            }
+            guard let e = entry as? [String: Any], let dtype = e["dtype"] as? String,
+                  let shapeAny = e["shape"] as? [Any], let offsetsAny = e["data_offsets"] as? [Any], offsetsAny.count == 2
+            else { throw fail("entry \(name) lacks dtype, shape or data_offsets") }
+            let shape = shapeAny.compactMap { ($0 as? NSNumber)?.intValue }
+            let offsets = offsetsAny.compactMap { ($0 as? NSNumber)?.intValue }
+            guard shape.count == shapeAny.count, shape.allSatisfy({ $0 >= 0 }), offsets.count == 2,
+                  offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataCount
+            else { throw fail("entry \(name) has a bad shape \(shapeAny) or data_offsets \(offsetsAny) (data is \(dataCount) bytes)") }
+            var count = 1
+            for d in shape {
+                let (p, o) = count.multipliedReportingOverflow(by: d)
+                guard !o else { throw fail("entry \(name): shape \(shape) overflows") }
+                count = p
+            }
+            let width: Int
+            switch dtype {
+            case "F32", "I32": width = 4
+            case "F64", "I64": width = 8
+            case "F16", "BF16": width = 2
+            default: throw fail("entry \(name): dtype \(dtype) is not supported (F32, F64, F16, BF16, I64, I32 are)")
+            }
+            guard offsets[1] - offsets[0] == count * width else {
+                throw fail("entry \(name): \(offsets[1] - offsets[0]) bytes for \(count) \(dtype) values")
+            }
+            let start = dataStart + offsets[0]
+            func word(_ i: Int, _ w: Int) -> UInt64 {
+                var v: UInt64 = 0
+                for b in 0..<w { v |= UInt64(bytes[start + i * w + b]) << (8 * UInt64(b)) }
+                return v
+            }
+            switch dtype {
+            case "F32": tensors[name] = NamedTensor(shape: shape, floats: (0..<count).map { Float(bitPattern: UInt32(word($0, 4))) })
+            case "F64": tensors[name] = NamedTensor(shape: shape, floats: (0..<count).map { Float(Double(bitPattern: word($0, 8))) })
+            case "F16": tensors[name] = NamedTensor(shape: shape, floats: (0..<count).map { Float(Float16(bitPattern: UInt16(word($0, 2)))) })
+            case "BF16": tensors[name] = NamedTensor(shape: shape, floats: (0..<count).map { Float(bitPattern: UInt32(word($0, 2)) << 16) })
+            case "I64": tensors[name] = NamedTensor(shape: shape, ints: (0..<count).map { Int64(bitPattern: word($0, 8)) })
+            default: tensors[name] = NamedTensor(shape: shape, ints: (0..<count).map { Int64(Int32(bitPattern: UInt32(word($0, 4)))) })
+            }
+        }
+        return (tensors, metadata)
+    }
+
+    /// Serialises tensors in name order (deterministic bytes) with optional metadata.
+    public static func encode(_ tensors: [String: NamedTensor], metadata: [String: String] = [:]) throws -> [UInt8] {
+        var header: [String: Any] = [:]
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var data: [UInt8] = []
+        for name in tensors.keys.sorted() {
+            guard let t = tensors[name] else { continue }
+            let start = data.count
+            switch t.values {
+            case let .float32(v):
+                data.reserveCapacity(data.count + v.count * 4)
+                for x in v { withUnsafeBytes(of: x.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+                header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [start, data.count]] as [String: Any]
+            case let .int64(v):
+                for x in v { withUnsafeBytes(of: x.littleEndian) { data.append(contentsOf: $0) } }
+                header[name] = ["dtype": "I64", "shape": t.shape, "data_offsets": [start, data.count]] as [String: Any]
+            }
+        }
+        var json = [UInt8](try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
+        while (8 + json.count) % 8 != 0 { json.append(0x20) }  // pad with spaces, as the reference does
+        var out: [UInt8] = []
+        out.reserveCapacity(8 + json.count + data.count)
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
+        out += json
+        out += data
+        return out
+    }
+
+    public static func write(_ tensors: [String: NamedTensor], metadata: [String: String] = [:], to url: URL) throws {
+        try writeFile(Data(try encode(tensors, metadata: metadata)), to: url)
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import Support
+
+/// One training step timed the way `bench_reference.py train` times PyTorch's: random
+/// input and target in [0, 1), Combined loss on normalised depth (max_depth 12), backward,
+/// clip to norm 1, AdamW lr 1e-3; `warmup` untimed steps, then the mean of `steps`.
+public enum TrainStepBenchmark {
+    public struct Result: Sendable {
+        public var secondsPerStep: Double
+        public var samplesPerSecond: Double
+    }
+
+    public static func run(numDowns: Int, ngf: Int, size: Int, batch: Int, steps: Int, warmup: Int) throws -> Result {
+        guard batch >= 1, steps >= 1, warmup >= 0 else {
+            throw ModelError.config("bench train needs --batch >= 1, --steps >= 1 and --warmup >= 0")
+        }
+        let model = try UNet(UNetConfig(numDowns: numDowns, ngf: ngf, depthNorm: true))
+        try model.config.checkInput(height: size, width: size)
+        model.initialize(seed: 0)
+        let optimizer = Optimizer(.AdamW, parameters: model.parameters, learningRate: 1e-3)
+        let loss = DepthLoss(criterion: .Combined, depthNorm: true, maxDepth: 12)
+        var rng = SeededRandom(seed: 0)
+        let x = FloatBuffer((0..<(batch * 2 * size * size)).map { _ in Float(rng.uniform(0, 1)) })
+        let y = FloatBuffer((0..<(batch * size * size)).map { _ in Float(rng.uniform(0, 1)) })
+        let grad = FloatBuffer(count: y.count)
+        func step() throws {
+            model.zeroGradients()
+            let pred = try model.forward(x.pointer, batch: batch, height: size, width: size, training: true)
+            guard let p = pred.baseAddress else { return }
+            _ = loss.evaluate(pred: p, gt: y.pointer, count: y.count, grad: grad.pointer)
+            model.backward(grad.pointer)
+            clipGradientNorm(model.parameters, maxNorm: 1)
+            optimizer.apply()
+        }
+        for _ in 0..<warmup { try step() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<steps { try step() }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(max(steps, 1))
+        return Result(secondsPerStep: seconds, samplesPerSecond: Double(batch) / seconds)
+    }
+}

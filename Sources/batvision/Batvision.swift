@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import Support
+
+@main
+struct Batvision: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "batvision",
+        abstract: "Echo-to-depth research on the Batvision datasets: ingest, featurize, train, evaluate.",
+        discussion: """
+        A typical session on a synthetic dataset:
+          batvision synth --dataset batvisionv2 --out data/synth-v2 --samples 200
+          batvision ingest --dataset batvisionv2 --dataset_dir data/synth-v2
+          batvision validate --manifest data-manifests/batvisionv2-synth-v2.json
+          batvision featurize --dataset batvisionv2
+          batvision train --dataset batvisionv2 --num_downs 6 --ngf 16 --images_size 64 --epochs 10
+
+        Exit status: 0 success, 1 findings (problems, changed files), 2 an error that stopped the command (the message names the file or setting), 64 a usage error.
+        """,
+        subcommands: [SynthCommand.self, IngestCommand.self, FeaturizeCommand.self, TrainCommand.self, EvalCommand.self, ValidateCommand.self, BenchCommand.self])
+
+    /// Exit status: 0 success, 1 findings, 2 errors that stopped the command (bad data,
+    /// bad conf files), 64 usage errors (bad flags).
+    static func main() {
+        setvbuf(stdout, nil, _IOLBF, 0)  // progress lines reach a log file as they happen
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as SettingError where error.isUsageError {
+            warn("error: \(error.description)")
+            Foundation.exit(64)
+        } catch let error as ReportableError {
+            fail(error.description)
+        } catch let error as ExitCode {
+            exit(withError: error)
+        } catch let error as CocoaError {
+            fail(plainReason(error))
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    static func fail(_ message: String) -> Never {
+        warn("error: \(message)")
+        Foundation.exit(2)
+    }
+}
+
+/// Prints to stderr.
+func warn(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Cache
+import Foundation
+import Ingest
+import Model
+import Train
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks: streaming reads from a cache, U-Net training steps.",
+        discussion: "Benchmarks/*.sh run these beside the PyTorch reference (bench_reference.py).",
+        subcommands: [BenchReadCommand.self, BenchTrainCommand.self],
+        defaultSubcommand: BenchReadCommand.self)
+}
+
+struct BenchReadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "read",
+        abstract: "Measure streaming reads from a feature cache (samples/s), as training reads it.")
+
+    @Option(name: .customLong("cache"), help: "A features.h5 (or its folder).")
+    var cache: String
+
+    @Option(name: .customLong("batch_size"), help: "Samples per batch.")
+    var batchSize: Int = 32
+
+    @Option(name: .customLong("epochs"), help: "Passes over the cache.")
+    var epochs: Int = 1
+
+    func run() throws {
+        var url = URL(fileURLWithPath: cache)
+        if !url.path.hasSuffix(".h5") { url = url.appendingPathComponent("features.h5") }
+        let r = try ReadBenchmark.run(cache: try FeatureCache(path: url), batchSize: batchSize, epochs: epochs)
+        print(String(format: "{\"bench\": \"read\", \"samples\": %d, \"seconds\": %.3f, \"samples_per_s\": %.1f, \"mb_per_s\": %.0f}",
+                     r.samples, r.seconds, r.samplesPerSecond, r.megabytesPerSecond))
+    }
+}
+
+struct BenchTrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Time U-Net training steps (forward, Combined loss, backward, clip, AdamW) like `bench_reference.py train`.",
+        discussion: "Uses every core, as training does.")
+
+    @Option(name: .customLong("num_downs"), help: "U-Net levels (8 = unet_256, 7 = unet_128).")
+    var numDowns: Int = 8
+    @Option(help: "Filters of the first level.")
+    var ngf: Int = 64
+    @Option(help: "Input side length.")
+    var size: Int = 256
+    @Option(help: "Samples per step.")
+    var batch: Int = 8
+    @Option(help: "Timed steps.")
+    var steps: Int = 3
+    @Option(help: "Untimed steps first.")
+    var warmup: Int = 2
+
+    func run() throws {
+        let r = try TrainStepBenchmark.run(numDowns: numDowns, ngf: ngf, size: size, batch: batch, steps: steps, warmup: warmup)
+        print(String(format: "{\"bench\": \"train\", \"num_downs\": %d, \"ngf\": %d, \"size\": %d, \"batch\": %d, \"threads\": %d, \"seconds_per_step\": %.4f, \"samples_per_s\": %.2f}",
+                     numDowns, ngf, size, batch, ProcessInfo.processInfo.activeProcessorCount, r.secondsPerStep, r.samplesPerSecond))
+    }
+}

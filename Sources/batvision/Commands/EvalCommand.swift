@@ -1,0 +1,82 @@
+import ArgumentParser
+import Cache
+import Eval
+import Foundation
+import Ingest
+import Train
+
+/// Which checkpoint to evaluate.
+struct CheckpointOptions: ParsableArguments {
+    @Option(name: .customLong("checkpoints"), help: "Evaluate the run's checkpoint of epoch N (default: its latest).")
+    var checkpoints: Nullable<Int>?
+    @Flag(name: .customLong("best"), help: "Evaluate the run's best_model.safetensors.")
+    var best = false
+    @Option(name: .customLong("checkpoint"), help: "Evaluate this checkpoint file instead (ours, or one converted from PyTorch by scripts/convert_pth.py).")
+    var checkpoint: String?
+
+    func choice(_ r: inout SettingsResolver) throws -> CheckpointChoice {
+        if let checkpoint { return .file(URL(fileURLWithPath: checkpoint)) }
+        if best { return .best }
+        guard let epoch = try r.optional("checkpoints", flag: checkpoints) else { return .latest }
+        guard epoch >= 1 else {
+            throw SettingError.invalid(key: "checkpoints", value: "\(epoch)", origin: r.origin(of: "checkpoints"), expected: "an epoch of 1 or more")
+        }
+        return .epoch(epoch)
+    }
+}
+
+/// Where reports go and how they break the errors down (conf/mode/test.yaml).
+struct EvaluationOptions: ParsableArguments {
+    @Option(name: .customLong("eval_on"), help: "The split to evaluate.")
+    var evalOn: EvalSplit?
+    @Option(name: .customLong("stat_dir"), help: "Where reports go: <stat_dir>/<run>/.")
+    var statDir: String?
+    @Option(name: .customLong("depth_bin"), help: "Metres per bin of the depth-binned breakdown (0.05 to 100).")
+    var depthBin: Double?
+}
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate a checkpoint: SPEC's depth metrics, per-sample CSV, summary JSON, picture sheet.",
+        discussion: """
+        The run is found by its name, formed as train forms it: pass the same --dataset, --experiment_name, --batch_size, --learning_rate and --optimizer (and --output_dir). It evaluates the run's latest checkpoint, the one of --checkpoints N, best_model (--best), or any file (--checkpoint PATH). The checkpoint's own feature settings choose the cache; the feature options below only serve checkpoints that record none (converted from PyTorch). Reports go to <stat_dir>/<run>/<tag>_<split>_{per_sample.csv,summary.json,sheet.png}.
+        """)
+
+    @OptionGroup(title: "Data") var data: DataOptions
+    @OptionGroup(title: "Run") var identity: RunIdentityOptions
+    @OptionGroup(title: "Run") var name: ModelNameOption
+    @OptionGroup(title: "Checkpoint") var checkpoint: CheckpointOptions
+    @OptionGroup(title: "Evaluation") var evaluation: EvaluationOptions
+    @OptionGroup(title: "Features of a checkpoint without metadata") var features: FeatureOptions
+    @OptionGroup var threads: ThreadsOption
+
+    func resolve() throws -> EvaluationConfig {
+        var r = try data.resolver(files: ["mode/train.yaml", "model/unet_baseline.yaml", "mode/test.yaml"])
+        let id = try identity.resolve(&r)
+        let modelName = try name.resolve(&r)
+        let runName = RunName(modelName: modelName, dataset: data.dataset, batchSize: id.batchSize,
+                              learningRate: id.learningRate, optimizer: id.optimizer, experimentName: id.experimentName)
+        let feature = try features.config(dataset: data.dataset, &r)
+        let manifest = try data.manifestURL(&r)
+        var c = EvaluationConfig(runName: runName.description, outputDir: id.outputDir,
+                                 statDir: URL(fileURLWithPath: try r.value("stat_dir", flag: evaluation.statDir)),
+                                 cacheDir: try data.cacheDirURL(&r), manifest: manifest, features: feature)
+        c.checkpoint = try checkpoint.choice(&r)
+        c.split = try r.value("eval_on", flag: evaluation.evalOn).split
+        c.depthBin = try r.number("depth_bin", flag: evaluation.depthBin, in: 0.05...100)
+        c.batchSize = id.batchSize
+        c.threads = try threads.parallelism(&r)
+        try c.validate()
+        return c
+    }
+
+    func run() throws {
+        let outcome = try EvaluationRun(config: try resolve()).run()
+        let summary = outcome.report.summary
+        for note in outcome.notes { warn("note: \(note)") }
+        print("eval \(outcome.checkpoint.lastPathComponent) on \(summary.split) (\(summary.samples) samples, \(outcome.cache.path))")
+        print(outcome.report.table())
+        for f in outcome.files { print("wrote \(f.path)") }
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Cache
+import Eval
+import Foundation
+import Model
+import Train
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the Batvision U-Net baseline, streaming from the feature cache.",
+        discussion: """
+        Run name: unet_baseline_<dataset>_BS<batch>_Lr<lr>_<optimizer>_<experiment_name>. It writes checkpoints/<run>/checkpoint_<epoch>.safetensors (PyTorch state_dict names, the optimiser state beside it), results/<run>/epoch_NNNN_prediction.png and logs/<run>/ (config.yaml with each value's origin, metrics.jsonl, TensorBoard events). The cache must exist: featurize first. Every conf key is also a flag of the same name; flags win over conf files.
+
+        Example (a small CPU model):
+          batvision train --dataset batvisionv2 --num_downs 6 --ngf 16 --images_size 64 --epochs 10
+        """)
+
+    @OptionGroup(title: "Data") var data: DataOptions
+    @OptionGroup(title: "Features") var features: FeatureOptions
+    @OptionGroup(title: "Run") var identity: RunIdentityOptions
+    @OptionGroup(title: "Model") var model: ModelOptions
+    @OptionGroup(title: "Training") var training: TrainOptions
+    @OptionGroup(title: "Weights & Biases") var wandb: WandbOptions
+    @OptionGroup var threads: ThreadsOption
+
+    @Flag(name: .customLong("overwrite"), help: "Start over even if the run already has checkpoints (they are replaced).")
+    var overwrite = false
+
+    /// The run's typed configuration and the resolved settings behind it.
+    func resolve() throws -> (TrainingConfig, [ResolvedSetting]) {
+        var r = try data.resolver(files: ["mode/train.yaml", "model/unet_baseline.yaml"])
+        let feature = try features.config(dataset: data.dataset, &r)
+        let manifest = try data.manifestURL(&r)
+        let cacheDir = try data.cacheDirURL(&r)
+        let id = try identity.resolve(&r)
+        var c = TrainingConfig(feature: feature, manifest: manifest, cacheDir: cacheDir, outputDir: id.outputDir,
+                               learningRate: id.learningRate, batchSize: id.batchSize,
+                               model: try model.config(depthNorm: feature.depthNorm, &r))
+        c.modelName = try model.name.resolve(&r)
+        c.experimentName = id.experimentName
+        c.optimizer = id.optimizer
+        try training.apply(to: &c, &r)
+        c.wandb = try wandb.config(&r)
+        c.threads = try threads.parallelism(&r)
+        try c.model.checkInput(height: feature.imagesSize, width: feature.imagesSize)
+        try c.validate()
+        return (c, r.resolved)
+    }
+
+    func run() throws {
+        let (config, settings) = try resolve()
+        if config.wandb.enabled && config.wandb.mode != .disabled {
+            warn("note: wandb is not available in this tool; metrics go to logs/\(config.runName)/metrics.jsonl and TensorBoard event files (tensorboard --logdir logs)")
+        }
+        let cache = try CacheResolver.open(config.feature, manifest: config.manifest, cacheDir: config.cacheDir)
+        let trainer = try Trainer(config: config, settings: settings, cache: cache)
+        trainer.overwrite = overwrite
+        trainer.writePredictionSheet = { url, panels, maxDepth in
+            try PredictionSheet.write(panels, maxDepth: maxDepth, to: url)
+        }
+        let records = try trainer.run()
+        if let last = records.last(where: { $0.metrics != nil }), let m = last.metrics {
+            print("validation after epoch \(last.epoch): " + DepthMetrics.names.map { String(format: "%@ %.4f", $0, m[$0] ?? .nan) }.joined(separator: "  "))
+        }
+        print("checkpoints: \(trainer.directories.checkpoints.path)")
+    }
+}

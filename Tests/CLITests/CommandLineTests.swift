@@ -1,0 +1,82 @@
+import Foundation
+import Ingest
+import Testing
+import TestSupport
+
+/// The command line as a user meets it: exit statuses and messages.
+@Suite struct CLITests {
+    func run(_ args: [String]) throws -> (status: Int32, output: String) {
+        try runProcess(try batvisionExecutable(), args)
+    }
+
+    @Test func v1MelIsRefusedBeforeAnyWork() throws {
+        let dir = try TemporaryFolder("cli")
+        defer { dir.cleanup() }
+        let r = try run(["featurize", "--dataset", "batvisionv1", "--audio_format", "mel_spectrogram",
+                         "--cache_dir", dir.file("cache").path, "--manifest", dir.file("none.json").path])
+        #expect(r.status == 2)
+        #expect(r.output.contains("spectrogram") && r.output.contains("waveform"))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("cache").path))
+    }
+
+    @Test func ingestExitStatusSaysWhetherThereWereProblems() throws {
+        let data = try SmallDataset(samples: 6)
+        defer { data.dir.cleanup() }
+        let manifest = data.dir.file("m2.json").path
+        let clean = try run(["ingest", "--dataset", "batvisionv2", "--dataset_dir", data.root.url.path, "--manifest", manifest])
+        #expect(clean.status == 0, "\(clean.output)")
+        #expect(clean.output.contains("6 samples") && clean.output.contains("problems: 0"))
+        let victim = try #require(data.manifest.samples.first)
+        try FileManager.default.removeItem(at: data.root.url.appendingPathComponent(victim.depth.path))
+        let broken = try run(["ingest", "--dataset", "batvisionv2", "--dataset_dir", data.root.url.path, "--manifest", manifest])
+        #expect(broken.status == 1)
+        #expect(broken.output.contains("missing_file") && broken.output.contains(victim.id))
+        let strict = try run(["ingest", "--dataset", "batvisionv2", "--dataset_dir", data.root.url.path,
+                              "--manifest", data.dir.file("m3.json").path, "--strict"])
+        #expect(strict.status == 1 && !FileManager.default.fileExists(atPath: data.dir.file("m3.json").path))
+        let validate = try run(["validate", "--manifest", manifest, "--dataset_dir", data.root.url.path])
+        #expect(validate.status == 0, "\(validate.output)")
+        let missing = try run(["validate", "--manifest", data.dir.file("nope.json").path])
+        #expect(missing.status == 2 && missing.output.contains("nope.json"))
+    }
+
+    /// After `ingest --dataset_dir D` the next commands find D's manifest without being
+    /// told; ingest reads the conf file's dataset_dir and location_blacklist.
+    @Test func theNextCommandsFindTheLastIngestedManifest() throws {
+        let data = try SmallDataset(samples: 6)
+        defer { data.dir.cleanup() }
+        let work = data.dir.file("work")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let bv = try batvisionExecutable()
+        let conf = Fixtures.repository.appendingPathComponent("conf").path
+        let ingest = try runProcess(bv, ["ingest", "--dataset", "batvisionv2", "--dataset_dir", data.root.url.path, "--conf_dir", conf], in: work)
+        #expect(ingest.status == 0, "\(ingest.output)")
+        #expect(FileManager.default.fileExists(atPath: work.appendingPathComponent("data-manifests/batvisionv2-data.json").path))
+        let featurize = try runProcess(bv, ["featurize", "--dataset", "batvisionv2", "--conf_dir", conf, "--images_size", "16",
+                                            "--cache_dir", data.dir.file("cache").path, "--quiet"], in: work)
+        #expect(featurize.status == 0 && featurize.output.contains("6 samples"), "\(featurize.output)")
+
+        // The conf file's folder and blacklist, when no flag gives them.
+        let location = try #require(data.manifest.samples.first?.location)
+        let confDir = data.dir.file("conf")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: conf), to: confDir)
+        try Data("dataset_dir: \(data.root.url.path)\nlocation_blacklist: [\(location)]\n".utf8)
+            .write(to: confDir.appendingPathComponent("dataset/batvisionv2.yaml"))
+        let blacklisted = try runProcess(bv, ["ingest", "--dataset", "batvisionv2", "--conf_dir", confDir.path,
+                                              "--manifest", data.dir.file("b.json").path], in: work)
+        #expect(blacklisted.status == 0, "\(blacklisted.output)")
+        let m = try Manifest.load(from: data.dir.file("b.json"))
+        #expect(m.locationBlacklist == [location] && !m.samples.isEmpty && m.samples.allSatisfy { $0.location != location })
+    }
+
+    /// Errors that stop a command exit 2 with a plain message, not a Foundation dump.
+    @Test func unwritableOutputIsAPlainError() throws {
+        let data = try SmallDataset(samples: 4)
+        defer { data.dir.cleanup() }
+        let blocker = data.dir.file("file-not-folder")
+        try Data("x".utf8).write(to: blocker)
+        let r = try run(["ingest", "--dataset", "batvisionv2", "--dataset_dir", data.root.url.path,
+                         "--manifest", blocker.appendingPathComponent("m.json").path])
+        #expect(r.status == 2 && r.output.contains("cannot write") && !r.output.contains("NSCocoaErrorDomain"), "\(r.output)")
+    }
+}
