@@ -3,7 +3,8 @@ import Foundation
 import Ingest
 
 /// Where the cache of one (manifest, feature config) pair lives:
-/// `<cache_dir>/<dataset>/<key>/features.h5`, the key a short hash of both.
+/// `<cache_dir>/<dataset>/<key>/features.h5`, the key a short hash of both; shards of a
+/// sharded featurize live in `shards/` beside it.
 public struct CacheLocation: Sendable {
     public static let schemaVersion = 1
 
@@ -15,12 +16,22 @@ public struct CacheLocation: Sendable {
         directory = cacheDir.appendingPathComponent(config.dataset.rawValue).appendingPathComponent(key)
     }
 
+    /// The files of the whole cache.
+    public var whole: CacheFiles { CacheFiles(file: directory.appendingPathComponent("features.h5"), progressName: "progress.json") }
     /// The finished cache; it only ever appears complete (renamed from `partial`).
-    public var file: URL { directory.appendingPathComponent("features.h5") }
+    public var file: URL { whole.file }
     /// The cache being written.
-    public var partial: URL { directory.appendingPathComponent("features.h5.partial") }
+    public var partial: URL { whole.partial }
     /// How far the partial file is known to be written (flushed) per split.
-    public var progress: URL { directory.appendingPathComponent("progress.json") }
+    public var progress: URL { whole.progress }
+
+    public var shardsDirectory: URL { directory.appendingPathComponent("shards") }
+
+    /// The files of shard `shard`: `shards/shard-KKKK-of-NNNN.h5`.
+    public func files(of shard: ShardSpec) -> CacheFiles {
+        let name = String(format: "shard-%04d-of-%04d", shard.index, shard.count)
+        return CacheFiles(file: shardsDirectory.appendingPathComponent("\(name).h5"), progressName: "\(name).progress.json")
+    }
 
     static func key(config: FeatureConfig, manifestDigest: String) -> String {
         // Frozen, not JSONCoding's encoder: every existing cache's key depends on these bytes.
@@ -33,4 +44,44 @@ public struct CacheLocation: Sendable {
         hasher.update(data: Data("|\(manifestDigest)".utf8))
         return hasher.finalize().prefix(8).map { String(format: "%02x", $0) }.joined()
     }
+}
+
+/// One HDF5 file featurize writes (the whole cache or a shard), with its companions: the
+/// partial file it is written as, its progress record and its writer's lock.
+public struct CacheFiles: Sendable, Equatable {
+    public let file: URL
+    public let partial: URL
+    public let progress: URL
+    public let lock: URL
+
+    init(file: URL, progressName: String) {
+        self.file = file
+        partial = file.appendingPathExtension("partial")
+        progress = file.deletingLastPathComponent().appendingPathComponent(progressName)
+        lock = file.appendingPathExtension("lock")
+    }
+}
+
+/// Shard K of N of a manifest's samples: the samples in cache order (train, then val,
+/// then test, each in manifest order) cut into N contiguous ranges, shard K holding
+/// [K * T / N, (K + 1) * T / N). The same N gives the same cut on every machine.
+public struct ShardSpec: Sendable, Equatable, CustomStringConvertible {
+    public let index: Int
+    public let count: Int
+
+    /// At most this many shards (a shard per sample of the real V1 set is already ~50k).
+    public static let maxCount = 100_000
+
+    public init(index: Int, count: Int) throws {
+        guard count >= 1, count <= Self.maxCount, index >= 0, index < count else {
+            throw CacheError.config("shard \(index)/\(count): expected K/N with 0 <= K < N <= \(Self.maxCount)")
+        }
+        self.index = index
+        self.count = count
+    }
+
+    public var description: String { "\(index)/\(count)" }
+
+    /// The global sample range of this shard among `total` samples.
+    public func range(of total: Int) -> Range<Int> { (index * total / count)..<((index + 1) * total / count) }
 }

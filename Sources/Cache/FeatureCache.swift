@@ -7,6 +7,8 @@ public final class FeatureCache {
     public let path: URL
     public let config: FeatureConfig
     public let manifestDigest: String
+    /// The shard this file holds (a shard file), or nil (a whole or merged cache).
+    public let shard: ShardSpec?
     let file: HDF5File
     private var audio: [Split: HDF5Dataset] = [:]
     private var depth: [Split: HDF5Dataset] = [:]
@@ -24,6 +26,8 @@ public final class FeatureCache {
         self.file = file
         config = try FeatureCacheSchema.read(file)
         manifestDigest = file.stringAttribute("manifest_digest") ?? ""
+        shard = FeatureCacheSchema.readShard(file)
+        try CacheMerge.checkSources(of: file, at: path)
         for split in Split.allCases where file.exists(FeatureCacheSchema.audio(split)) {
             audio[split] = try file.openDataset(FeatureCacheSchema.audio(split))
             depth[split] = try file.openDataset(FeatureCacheSchema.depth(split))

@@ -30,6 +30,21 @@ public enum FeatureCacheSchema {
         try file.setAttribute("tool_version", Ingest.toolVersion)
     }
 
+    /// A shard's place among the samples: `shard_index`, `shard_count`, `sample_start`,
+    /// `sample_end` (its global range in cache order).
+    static func writeShard(_ shard: ShardSpec, samples: Range<Int>, into file: HDF5File) throws {
+        try file.setAttribute("shard_index", shard.index)
+        try file.setAttribute("shard_count", shard.count)
+        try file.setAttribute("sample_start", samples.lowerBound)
+        try file.setAttribute("sample_end", samples.upperBound)
+    }
+
+    /// The shard a file holds, or nil for a whole cache.
+    static func readShard(_ file: HDF5File) -> ShardSpec? {
+        guard let k = file.intAttribute("shard_index"), let n = file.intAttribute("shard_count") else { return nil }
+        return try? ShardSpec(index: k, count: n)
+    }
+
     /// The feature config a cache was written with, from its attributes.
     static func read(_ file: HDF5File) throws -> FeatureConfig {
         func fail(_ what: String) -> CacheError { .cacheMismatch(path: file.path, reason: "attribute \(what) is missing or invalid") }

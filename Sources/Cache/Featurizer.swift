@@ -9,7 +9,12 @@ import Support
 /// is flushed and `progress.json` (written atomically) records how many samples of each
 /// split are on disk. A rerun resumes from there; the finished file is renamed to
 /// `features.h5` only after `complete = 1` is written and flushed, so no reader ever sees
-/// an incomplete cache under the final name.
+/// an incomplete cache under the final name. A lock file keeps a second featurize of the
+/// same cache (or shard) out while one writes it.
+///
+/// Sharded (`shard`): the same, for shard K of N of the samples in cache order, into
+/// `shards/shard-KKKK-of-NNNN.h5` with the shard's range in its attributes; `CacheMerge`
+/// joins the N shards into `features.h5`.
 public struct Featurizer {
     public var manifest: Manifest
     public var root: DatasetRoot
@@ -22,6 +27,8 @@ public struct Featurizer {
     public var showProgress = isatty(STDERR_FILENO) != 0
     /// Called after each flushed batch with the samples done so far (tests stop here).
     public var afterBatch: ((Int) -> Void)?
+    /// Compute only this shard of the samples.
+    public var shard: ShardSpec?
 
     public init(manifest: Manifest, root: DatasetRoot, config: FeatureConfig, cacheDir: URL) {
         self.manifest = manifest
@@ -56,6 +63,20 @@ public struct Featurizer {
         var done: [String: Int]
     }
 
+    /// The file this run writes: the whole cache or its shard.
+    public var files: CacheFiles { shard.map(location.files(of:)) ?? location.whole }
+
+    /// What a progress record must name to belong to this run's partial file.
+    var progressKey: String { location.key + (shard.map { "|shard \($0)" } ?? "") }
+
+    /// The samples this run writes, per split in manifest order: all, or the shard's range
+    /// of the samples in cache order (train, val, test).
+    func samplesToWrite() -> [Split: [SampleRecord]] {
+        let ordered = Split.allCases.flatMap { manifest.samples(in: $0) }
+        let chosen = shard.map { Array(ordered[$0.range(of: ordered.count)]) } ?? ordered
+        return Dictionary(grouping: chosen, by: \.split)
+    }
+
     /// Waveform length shared by every sample (the shortest, after the cut).
     var waveformLength: Int {
         let frames = manifest.samples.map(\.audioInfo.frames).min() ?? 0
@@ -69,29 +90,70 @@ public struct Featurizer {
     public func run(force: Bool = false) throws -> Summary {
         let fm = FileManager.default
         let start = Date()
+        let files = self.files
+        let lock = try FileLock(files.lock, purpose: "writing this \(shard == nil ? "cache" : "shard")")
+        defer { lock.release() }
+        if let shard { try checkSiblingShards(shard) }
         if force {
-            for url in [location.file, location.partial, location.progress] { try? fm.removeItem(at: url) }
+            for url in [files.file, files.partial, files.progress] where fm.fileExists(atPath: url.path) {
+                do { try fm.removeItem(at: url) } catch {
+                    throw FileError.write(path: url.path, reason: "--force cannot remove it: \(plainReason(error))")
+                }
+            }
         }
-        if fm.fileExists(atPath: location.file.path) { return try reuse() }
-        try createDirectory(location.directory)
-        let splits = Dictionary(grouping: manifest.samples, by: \.split)
+        if fm.fileExists(atPath: files.file.path) { return try reuse(files.file) }
+        let splits = samplesToWrite()
+        try checkAudioLengths(splits.values.flatMap { $0 })
+        try createDirectory(files.file.deletingLastPathComponent())
         let (file, progress) = try openOrCreate(splits: splits)
         let resumedFrom = progress.done.values.reduce(0, +)
         let computed = try writeAll(splits, into: file, from: progress)
         try finish(file)
         var perSplit: [Split: Int] = [:]
         for s in Split.allCases { perSplit[s] = splits[s]?.count ?? 0 }
-        return Summary(path: location.file, reused: false, resumedFrom: resumedFrom, perSplit: perSplit,
-                       bytes: fileSize(location.file), seconds: Date().timeIntervalSince(start), computed: computed)
+        return Summary(path: files.file, reused: false, resumedFrom: resumedFrom, perSplit: perSplit,
+                       bytes: fileSize(files.file), seconds: Date().timeIntervalSince(start), computed: computed)
     }
 
-    /// The summary of a finished cache, which is reused as it is.
-    private func reuse() throws -> Summary {
-        let cache = try FeatureCache(path: location.file)
+    /// The summary of a finished file, which is reused as it is once it proves to be of
+    /// this manifest, config and shard.
+    private func reuse(_ url: URL) throws -> Summary {
+        let cache = try FeatureCache(path: url)
+        var mismatch: [String] = []
+        if cache.config != config { mismatch.append("its feature settings differ") }
+        if cache.manifestDigest != manifest.digest { mismatch.append("it was built from another manifest (digest \(cache.manifestDigest.prefix(16)))") }
+        let fileShard = cache.shard
+        if fileShard != shard {
+            mismatch.append("it is \(fileShard.map { "shard \($0)" } ?? "a whole cache"), not \(shard.map { "shard \($0)" } ?? "a whole cache")")
+        }
+        guard mismatch.isEmpty else {
+            throw CacheError.cacheMismatch(path: url.path, reason: mismatch.joined(separator: "; ") + ": remove it or pass --force")
+        }
         var perSplit: [Split: Int] = [:]
         for s in Split.allCases { perSplit[s] = cache.count(s) }
-        return Summary(path: location.file, reused: true, resumedFrom: 0, perSplit: perSplit,
-                       bytes: fileSize(location.file), seconds: 0, computed: 0)
+        return Summary(path: url, reused: true, resumedFrom: 0, perSplit: perSplit, bytes: fileSize(url), seconds: 0, computed: 0)
+    }
+
+    /// Shards of one cache must all cut the samples the same way: refuses K/N when the
+    /// shards folder holds shards of another N.
+    private func checkSiblingShards(_ shard: ShardSpec) throws {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: location.shardsDirectory.path)) ?? []
+        let others = Set(names.compactMap { CacheMerge.shardCount(fromName: $0) }).subtracting([shard.count])
+        guard others.isEmpty else {
+            throw CacheError.cacheMismatch(path: location.shardsDirectory.path,
+                                           reason: "it holds shards of N = \(others.sorted().map(String.init).joined(separator: ", ")), not \(shard.count): finish and merge those with --shard K/\(others.sorted()[0]), or remove them")
+        }
+    }
+
+    /// Every recording must be long enough for the STFT's reflect padding: refuses, before
+    /// any work, naming each short sample and its file.
+    func checkAudioLengths(_ samples: [SampleRecord]) throws {
+        guard config.audioFormat != .waveform else { return }
+        let minimum = config.stft.nFFT / 2 + 1
+        let short = samples.filter { min($0.audioInfo.frames, config.cutSamples ?? $0.audioInfo.frames) < minimum }
+        guard !short.isEmpty else { return }
+        let listed = short.prefix(10).map { "\($0.id) (\($0.audio.map(\.path).joined(separator: ", ")): \($0.audioInfo.frames) samples)" }
+        throw CacheError.config("\(short.count) recording(s) are shorter than the \(minimum) samples the STFT needs (n_fft \(config.stft.nFFT)): " + listed.joined(separator: "; ") + (short.count > 10 ? "; ..." : "") + ". Remove their rows from the split CSVs and run ingest again, or use --audio_format waveform")
     }
 
     /// Computes and writes every sample not yet in the partial file, batch by batch;
@@ -172,49 +234,56 @@ public struct Featurizer {
 
     /// Closes the complete partial file and renames it to its final name.
     private func finish(_ file: HDF5File) throws {
+        let files = self.files
         // Every handle closed before the file: nothing may write to it after the rename.
         file.close()
         do {
-            try FileManager.default.moveItem(at: location.partial, to: location.file)
+            try FileManager.default.moveItem(at: files.partial, to: files.file)
         } catch {
-            throw FileError.write(path: location.file.path, reason: plainReason(error))
+            throw FileError.write(path: files.file.path, reason: plainReason(error))
         }
-        try? FileManager.default.removeItem(at: location.progress)
+        try? FileManager.default.removeItem(at: files.progress)
     }
 
     /// Reopens a partial cache that belongs to this key and whose progress is known, or
     /// starts a new one (a partial file without progress cannot be trusted).
     private func openOrCreate(splits: [Split: [SampleRecord]]) throws -> (HDF5File, Progress) {
         let fm = FileManager.default
-        if fm.fileExists(atPath: location.partial.path),
-           let data = try? Data(contentsOf: location.progress),
+        let files = self.files
+        if fm.fileExists(atPath: files.partial.path),
+           let data = try? readFile(files.progress),
            let progress = try? JSONCoding.decoder().decode(Progress.self, from: data),
-           progress.key == location.key,
-           let file = try? HDF5File(path: location.partial.path, mode: .readWrite),
+           progress.key == progressKey,
+           let file = try? HDF5File(path: files.partial.path, mode: .readWrite),
            Split.allCases.allSatisfy({ (progress.done[$0.rawValue] ?? 0) <= (splits[$0]?.count ?? 0) }) {
             return (file, progress)
         }
-        try? fm.removeItem(at: location.progress)
-        let file = try HDF5File(path: location.partial.path, mode: .create)
+        try? fm.removeItem(at: files.progress)
+        let file = try HDF5File(path: files.partial.path, mode: .create)
         let audioShape = audioShape()
         for split in Split.allCases {
             let samples = splits[split] ?? []
             try file.createGroup("/\(split.rawValue)")
             _ = try file.createFloatDataset(FeatureCacheSchema.audio(split), shape: [samples.count] + audioShape)
             _ = try file.createFloatDataset(FeatureCacheSchema.depth(split), shape: [samples.count] + config.depthShape)
-            let ids = try file.createStringDataset(FeatureCacheSchema.sample(split), count: samples.count,
-                                                   maxLength: samples.map { $0.id.utf8.count }.max() ?? 1)
+            // The id width of the whole split, so every shard's ids have the merged cache's type.
+            let width = manifest.samples(in: split).map { $0.id.utf8.count }.max() ?? 1
+            let ids = try file.createStringDataset(FeatureCacheSchema.sample(split), count: samples.count, maxLength: width)
             if !samples.isEmpty { try ids.writeStrings(samples.map(\.id)) }
         }
         try FeatureCacheSchema.write(config, manifestDigest: manifest.digest, into: file)
+        if let shard {
+            let range = shard.range(of: manifest.samples.count)
+            try FeatureCacheSchema.writeShard(shard, samples: range, into: file)
+        }
         try file.flush()
-        let progress = Progress(key: location.key, done: Dictionary(uniqueKeysWithValues: Split.allCases.map { ($0.rawValue, 0) }))
+        let progress = Progress(key: progressKey, done: Dictionary(uniqueKeysWithValues: Split.allCases.map { ($0.rawValue, 0) }))
         try writeProgress(progress)
         return (file, progress)
     }
 
     private func writeProgress(_ p: Progress) throws {
-        try writeFile(try JSONCoding.encoder().encode(p), to: location.progress)
+        try writeFile(try JSONCoding.encoder().encode(p), to: files.progress)
     }
 
     /// Features of a batch, computed on every core into rows of `audio` and `depth`.

@@ -17,7 +17,7 @@ struct Batvision: ParsableCommand {
 
         Exit status: 0 success, 1 findings (problems, changed files), 2 an error that stopped the command (the message names the file or setting), 64 a usage error.
         """,
-        subcommands: [SynthCommand.self, IngestCommand.self, FeaturizeCommand.self, TrainCommand.self, EvalCommand.self, ValidateCommand.self, BenchCommand.self])
+        subcommands: [SynthCommand.self, IngestCommand.self, FeaturizeCommand.self, MergeCommand.self, TrainCommand.self, EvalCommand.self, ValidateCommand.self, BenchCommand.self])
 
     /// Exit status: 0 success, 1 findings, 2 errors that stopped the command (bad data,
     /// bad conf files), 64 usage errors (bad flags).

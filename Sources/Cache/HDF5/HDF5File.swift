@@ -94,6 +94,61 @@ public final class HDF5File {
         return HDF5Dataset(file: self, name: name, id: ds)
     }
 
+    /// What a virtual dataset's rows are made of: float32 values or fixed-length strings.
+    public enum ElementType: Equatable {
+        case float32
+        case string(width: Int)
+    }
+
+    /// One block of a virtual dataset: all rows of `dataset` in the file at `file` (a path
+    /// relative to this file's folder, so the pair can move together) land at `rows`.
+    public struct VirtualSource {
+        public var file: String
+        public var dataset: String
+        public var rows: Range<Int>
+        public init(file: String, dataset: String, rows: Range<Int>) {
+            self.file = file
+            self.dataset = dataset
+            self.rows = rows
+        }
+    }
+
+    /// A virtual dataset (HDF5 VDS) of `shape` whose row blocks are other files' datasets;
+    /// read like any dataset, by this library or plain h5py.
+    public func createVirtualDataset(_ name: String, type element: ElementType, shape: [Int], sources: [VirtualSource]) throws {
+        let type: hid_t
+        switch element {
+        case .float32: type = H5Tcopy(bv_h5t_native_float())
+        case let .string(width):
+            type = H5Tcopy(bv_h5t_c_s1())
+            H5Tset_size(type, max(1, width))
+            H5Tset_cset(type, H5T_CSET_UTF8)
+            H5Tset_strpad(type, H5T_STR_NULLPAD)
+        }
+        defer { H5Tclose(type) }
+        var dims = shape.map { hsize_t($0) }
+        let space = H5Screate_simple(Int32(dims.count), &dims, nil)
+        defer { H5Sclose(space) }
+        let dcpl = H5Pcreate(bv_h5p_dataset_create())
+        defer { H5Pclose(dcpl) }
+        for source in sources where !source.rows.isEmpty {
+            var block = dims
+            block[0] = hsize_t(source.rows.count)
+            let sourceSpace = H5Screate_simple(Int32(block.count), &block, nil)
+            defer { H5Sclose(sourceSpace) }
+            var start = [hsize_t](repeating: 0, count: dims.count)
+            start[0] = hsize_t(source.rows.lowerBound)
+            guard H5Sselect_hyperslab(space, H5S_SELECT_SET, &start, nil, &block, nil) >= 0,
+                  H5Pset_virtual(dcpl, space, source.file, source.dataset, sourceSpace) >= 0 else {
+                throw HDF5Error(path: path, what: "cannot map \(source.file):\(source.dataset) into \(name)")
+            }
+        }
+        H5Sselect_all(space)
+        let ds = H5Dcreate2(id, name, type, space, bv_h5p_default(), dcpl, bv_h5p_default())
+        guard ds >= 0 else { throw HDF5Error(path: path, what: "cannot create virtual dataset \(name) \(shape)") }
+        H5Dclose(ds)
+    }
+
     public func openDataset(_ name: String) throws -> HDF5Dataset {
         guard exists(name) else { throw HDF5Error(path: path, what: "no dataset \(name)") }
         // No chunk cache: a sample is one whole chunk, read straight into the caller's buffer.
@@ -172,6 +227,14 @@ public final class HDF5Dataset {
         let t = H5Dget_type(id)
         defer { H5Tclose(t) }
         return H5Tget_class(t) == H5T_FLOAT && H5Tget_size(t) == 4
+    }
+
+    /// The byte width of a fixed-length string dataset (nil for other types).
+    public var stringWidth: Int? {
+        let t = H5Dget_type(id)
+        defer { H5Tclose(t) }
+        guard H5Tget_class(t) == H5T_STRING, H5Tis_variable_str(t) == 0 else { return nil }
+        return H5Tget_size(t)
     }
 
     /// Elements per row (product of every dimension but the first).
