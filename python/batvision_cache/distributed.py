@@ -47,10 +47,25 @@ def barrier():
         dist.barrier()
 
 
+class _AllReduceSum(torch.autograd.Function):
+    """Differentiable all-reduce (sum): the backward pass sums the gradients of every rank
+    (each rank's loss depends on the reduced value through its own slice only)."""
+
+    @staticmethod
+    def forward(ctx, t):
+        out = t.clone(memory_format=torch.contiguous_format)
+        dist.all_reduce(out, op=dist.ReduceOp.SUM)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = grad.clone(memory_format=torch.contiguous_format)
+        dist.all_reduce(g, op=dist.ReduceOp.SUM)
+        return g
+
+
 def _ar(t):
-    """Differentiable all-reduce (sum): backward sums the gradients of every rank."""
-    from torch.distributed.nn.functional import all_reduce
-    return all_reduce(t, op=dist.ReduceOp.SUM)
+    return _AllReduceSum.apply(t)
 
 
 class GlobalBatchNorm2d(nn.BatchNorm2d):

@@ -4,6 +4,8 @@ Per sample, on depth in metres over pixels with gt > 0: abs_rel, rmse, delta1-3 
 with max(g/p, p/g) < 1.25^k), log10, mae. A zero prediction gives infinite ratios and an
 infinite log10; a NaN result becomes 0. The reported figure is the mean over samples.
 """
+import warnings
+
 import numpy as np
 
 NAMES = ("abs_rel", "rmse", "delta1", "delta2", "delta3", "log10", "mae")
@@ -16,7 +18,8 @@ def depth_errors(gt, pred):
     mask = gt > 0
     pred = pred[mask]
     gt = gt[mask]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the mean of no valid pixel is NaN -> 0
         thresh = np.maximum(gt / pred, pred / gt)
         a1 = (thresh < 1.25).mean()
         a2 = (thresh < 1.25 ** 2).mean()
