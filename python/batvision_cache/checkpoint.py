@@ -72,7 +72,7 @@ def write_safetensors(tensors, path, metadata=None):
         arr = tensors[name]
         if hasattr(arr, "detach"):
             arr = arr.detach().cpu().numpy()
-        arr = np.ascontiguousarray(arr)
+        arr = np.asarray(arr, order="C")  # keeps 0-d (ascontiguousarray would make it 1-d)
         if arr.dtype not in _NAMES:
             raise TypeError(f"{name}: dtype {arr.dtype} not supported")
         raw = arr.astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()

@@ -48,7 +48,7 @@ def test_forward_loss_backward_step_equal_the_goldens(case):
     pred = net(batch["input"])
     assert rel(pred, outputs["train_output"]) < 1e-5
     loss = loss_fn(pred, batch["target"])
-    assert float(loss) == pytest.approx(case["loss"], rel=1e-5)
+    assert loss.item() == pytest.approx(case["loss"], rel=1e-5)
     opt.zero_grad()
     loss.backward()
     for k, p in net.named_parameters():
@@ -89,7 +89,8 @@ def test_checkpoint_loads_in_plain_pytorch(tmp_path):
     fresh.load_state_dict(sd)
     for k, v in net.state_dict().items():
         assert torch.equal(fresh.state_dict()[k], v)
-    assert sd["model.model.1.model.2.num_batches_tracked"].dtype == torch.int64
+    nbt = sd["model.model.1.model.2.num_batches_tracked"]
+    assert nbt.dtype == torch.int64 and nbt.shape == ()
     with safetensors_torch.safe_open(path, "pt") as f:
         meta = f.metadata()
     assert meta["format"] == "pt" and meta["epoch"] == "7"
