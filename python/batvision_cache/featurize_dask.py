@@ -29,6 +29,11 @@ def run_command(cmd, label):
     start = time.time()
     r = subprocess.run(cmd, capture_output=True, text=True)
     seconds = time.time() - start
+    if r.returncode == 64:
+        # A usage error fails the same way every time: reported, not retried.
+        tail = (r.stderr or r.stdout).strip()[-800:]
+        return {"label": label, "failed": f"`{' '.join(cmd)}` exited 64 (usage error, not retried): {tail}",
+                "host": socket.gethostname(), "seconds": round(seconds, 2), "stdout": ""}
     if r.returncode != 0:
         tail = (r.stderr or r.stdout).strip()[-800:]
         raise RuntimeError(f"{label}: `{' '.join(cmd)}` exited {r.returncode} on {socket.gethostname()}: {tail}")
@@ -104,13 +109,18 @@ def main(argv=None):
             k = futures[fut]
             try:
                 res = fut.result()
+                if res.get("failed"):
+                    raise RuntimeError(res["failed"])
                 done.append(res)
                 print(f"shard {k}/{n}: done in {res['seconds']} s on {res['host']} (pid {res['pid']})", flush=True)
             except Exception as e:  # noqa: BLE001 - reported, counted, exit 1
                 failed.append((k, str(e)))
-                print(f"shard {k}/{n}: FAILED after {args.retries} retries: {e}", file=sys.stderr, flush=True)
+                print(f"shard {k}/{n}: FAILED: {e}", file=sys.stderr, flush=True)
         try:
-            key_dir = key_future.result()["stdout"].strip().splitlines()[-1]
+            res = key_future.result()
+            if res.get("failed"):
+                raise RuntimeError(res["failed"])
+            key_dir = res["stdout"].strip().splitlines()[-1]
         except Exception as e:  # noqa: BLE001
             print(f"error: cannot resolve the cache folder: {e}", file=sys.stderr)
             return 2
@@ -125,6 +135,9 @@ def main(argv=None):
         if not args.no_merge:
             merge = [args.batvision, "merge", "--cache", key_dir] + (["--copy"] if args.copy else [])
             res = client.submit(run_command, merge, "merge", pure=False, retries=args.retries).result()
+            if res.get("failed"):
+                print(f"error: merge: {res['failed']}", file=sys.stderr)
+                return 2
             print(f"merge: done in {res['seconds']} s on {res['host']}", flush=True)
             merged = os.path.join(key_dir, "features.h5")
             summary["merged"] = merged

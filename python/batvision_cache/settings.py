@@ -35,6 +35,15 @@ TRAIN_FLAGS = ("experiment_name", "learning_rate", "batch_size", "epochs", "opti
                "best_metric", "shuffle", "seed", "generator", "num_downs", "ngf", "prediction_samples",
                "clip_grad_norm", "output_dir", "wandb_project", "wandb_entity", "wandb_mode")
 TRAIN_SWITCHES = ("save_best_model", "use_wandb")
+GENERATORS = {"unet_256": 8, "unet_128": 7}
+
+
+def model_config(num_downs, ngf, depth_norm, input_nc=2, output_nc=1):
+    """The UNetConfig of the Swift tool as its Codable JSON encodes it (CheckpointInfo.model)."""
+    return {"inputChannels": int(input_nc), "outputChannels": int(output_nc), "numDowns": int(num_downs),
+            "ngf": int(ngf), "depthNorm": bool(depth_norm)}
+
+
 METRIC_NAMES = ("abs_rel", "rmse", "delta1", "delta2", "delta3", "log10", "mae")
 
 
@@ -214,7 +223,6 @@ class TrainingConfig:
             raise s._fail("seed", "a whole number >= 0") from None
         downs = s.optional_int("num_downs")
         if downs is None:
-            from .unet import GENERATORS
             gen = s.string("generator")
             if gen not in GENERATORS:
                 raise s._fail("generator", "unet_256 or unet_128 (or set num_downs)")
@@ -245,5 +253,4 @@ class TrainingConfig:
 
     @property
     def model_config(self):
-        from .unet import model_config
         return model_config(self.num_downs, self.ngf, self.depth_norm)

@@ -9,6 +9,8 @@ import functools
 import torch
 import torch.nn as nn
 
+from .settings import GENERATORS, model_config  # noqa: F401 (re-exported)
+
 
 class UnetBlock(nn.Module):
     """One U-Net level (the reference's Block / pix2pix UnetSkipConnectionBlock)."""
@@ -62,13 +64,6 @@ class UNet(nn.Module):
         return cls(cfg["inputChannels"], cfg["outputChannels"], cfg["numDowns"], cfg["ngf"], cfg["depthNorm"])
 
 
-def model_config(num_downs, ngf, depth_norm, input_nc=2, output_nc=1):
-    """The UNetConfig of the Swift tool as its Codable JSON encodes it (CheckpointInfo.model)."""
-    return {"inputChannels": int(input_nc), "outputChannels": int(output_nc), "numDowns": int(num_downs),
-            "ngf": int(ngf), "depthNorm": bool(depth_norm)}
-
-
-GENERATORS = {"unet_256": 8, "unet_128": 7}
 
 
 def init_swift(net, seed):
