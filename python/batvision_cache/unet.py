@@ -68,11 +68,10 @@ class UNet(nn.Module):
 
 def init_swift(net, seed):
     """The initial weights ``batvision train --seed S`` starts from (UNet.initialize),
-    bit for bit; BatchNorm running statistics reset. Slow in pure Python for big models
-    (about 1.5 s per million parameters)."""
-    from .rng import swift_init_values
+    bit for bit; BatchNorm running statistics reset."""
+    from .rng import swift_init_values_fast
     params = list(net.named_parameters())
-    values = swift_init_values([(n, tuple(p.shape)) for n, p in params], seed)
+    values = swift_init_values_fast([(n, tuple(p.shape)) for n, p in params], seed)
     with torch.no_grad():
         for n, p in params:
             p.copy_(torch.from_numpy(values[n]))

@@ -73,3 +73,14 @@ def test_index_sampler_matches_batches_and_length():
             assert list(s) == flat and len(s) == len(flat)
     with pytest.raises(ValueError):
         DistributedBatchSampler(10, 2, rank=2, world_size=2)
+
+
+def test_fast_generator_and_init_equal_the_sequential_ones():
+    from batvision_cache.rng import stream, swift_init_values_fast
+    r = SeededRandom(9, 0x1E17)
+    assert stream(9, 0x1E17, 3001).tolist() == [r.next() for _ in range(3001)]
+    shapes = [("a.0.weight", (16, 2, 4, 4)), ("a.1.weight", (16,)), ("a.1.bias", (16,)), ("a.2.weight", (32, 16, 4, 4)),
+              ("a.3.bias", (1,))]
+    slow, fast = swift_init_values(shapes, 4), swift_init_values_fast(shapes, 4)
+    assert all(np.array_equal(slow[k], fast[k]) and slow[k].shape == s for k, s in shapes)
+    assert abs(float(fast["a.1.weight"].mean()) - 1) < 0.02 and not fast["a.3.bias"].any()
