@@ -30,7 +30,8 @@ def main(argv=None):
     import torch
     ds = BatvisionCache(args.cache, args.split)
     sampler = DistributedBatchSampler(len(ds), args.batch, args.seed, True, args.rank, args.world)
-    loader = torch.utils.data.DataLoader(ds, batch_size=None, sampler=sampler, num_workers=args.workers)
+    loader = torch.utils.data.DataLoader(ds, batch_size=None, sampler=sampler, num_workers=args.workers,
+                                         persistent_workers=args.workers > 0)
     n, t0 = 0, time.perf_counter()
     for epoch in range(1, args.epochs + 1):
         sampler.set_epoch(epoch)

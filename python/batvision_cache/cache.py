@@ -111,6 +111,7 @@ class BatvisionCache:
         self._file = None
         self._pid = None
         self._ids = None
+        self._readers = None
 
     # -- metadata
     @property
@@ -145,7 +146,20 @@ class BatvisionCache:
             self._pid = os.getpid()
             self._audio = self._file[f"{self.split}/audio"] if self.n else None
             self._depth = self._file[f"{self.split}/depth"] if self.n else None
+            self._readers = None
         return self._file
+
+    def _read_into(self, i, audio_row, depth_row):
+        """Sample i into two C-contiguous [1, ...] arrays: one hyperslab read per dataset
+        (h5py's low-level API, spaces reused: 1.5-2x faster than read_direct with a
+        destination selection)."""
+        if self._readers is None:
+            self._readers = []
+            for d, shape in ((self._audio, self.audio_shape), (self._depth, self.depth_shape)):
+                self._readers.append((d.id, d.id.get_space(), h5py.h5s.create_simple((1,) + shape), (1,) + shape))
+        for (dsid, space, mem, count), out in zip(self._readers, (audio_row, depth_row)):
+            space.select_hyperslab((i,) + (0,) * (len(count) - 1), count)
+            dsid.read(mem, space, out)
 
     def close(self):
         if self._file is not None and self._pid == os.getpid():
@@ -154,7 +168,7 @@ class BatvisionCache:
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        for k in ("_file", "_pid", "_audio", "_depth"):
+        for k in ("_file", "_pid", "_audio", "_depth", "_readers"):
             state[k] = None
         return state
 
@@ -172,22 +186,44 @@ class BatvisionCache:
         if not 0 <= i < self.n:
             raise IndexError(f"index {i} outside the {self.n} samples of {self.split}")
         self._handle()
-        audio = np.empty(self.audio_shape, np.float32)
-        depth = np.empty(self.depth_shape, np.float32)
-        self._audio.read_direct(audio, np.s_[i], np.s_[...])
-        self._depth.read_direct(depth, np.s_[i], np.s_[...])
-        return audio, depth, i
+        audio = np.empty((1,) + self.audio_shape, np.float32)
+        depth = np.empty((1,) + self.depth_shape, np.float32)
+        self._read_into(i, audio, depth)
+        return audio[0], depth[0], i
 
     def read_batch(self, indices):
-        """Samples ``indices`` (any order) as contiguous arrays [B, ...] (one chunk read each)."""
+        """Samples ``indices`` (any order) as contiguous arrays [B, ...] (one chunk read each).
+
+        In a PyTorch DataLoader worker the batch is read straight into shared-memory
+        tensors (returned as torch tensors), so handing it to the main process copies
+        nothing; elsewhere numpy arrays."""
         self._handle()
         idx = [int(i) for i in indices]
-        audio = np.empty((len(idx),) + self.audio_shape, np.float32)
-        depth = np.empty((len(idx),) + self.depth_shape, np.float32)
+        shared = _in_torch_worker()
+        if shared:
+            import torch
+            ta = torch.empty((len(idx),) + self.audio_shape, dtype=torch.float32).share_memory_()
+            td = torch.empty((len(idx),) + self.depth_shape, dtype=torch.float32).share_memory_()
+            audio, depth = ta.numpy(), td.numpy()
+        else:
+            audio = np.empty((len(idx),) + self.audio_shape, np.float32)
+            depth = np.empty((len(idx),) + self.depth_shape, np.float32)
         for r, i in enumerate(idx):
-            self._audio.read_direct(audio, np.s_[i], np.s_[r])
-            self._depth.read_direct(depth, np.s_[i], np.s_[r])
-        return audio, depth, np.asarray(idx, np.int64)
+            if not 0 <= i < self.n:
+                raise IndexError(f"index {i} outside the {self.n} samples of {self.split}")
+            self._read_into(i, audio[r:r + 1], depth[r:r + 1])
+        index = np.asarray(idx, np.int64)
+        if shared:
+            return ta, td, torch.from_numpy(index)
+        return audio, depth, index
+
+
+def _in_torch_worker():
+    import sys
+    if "torch" not in sys.modules:  # never import torch for a numpy-only user
+        return False
+    from torch.utils.data import get_worker_info
+    return get_worker_info() is not None
 
 
 def collate_batch(items):

@@ -242,12 +242,15 @@ class Trainer:
                               self.train_ds.manifest_digest, self.s.values, metrics, record["train_loss"])
 
     # -- data
-    def loader(self, ds, sampler):
+    def loader(self, ds, sampler, persistent=False):
+        """Batches of ``sampler`` (lists of indices) read by ``--workers`` processes, each
+        with its own HDF5 handle; the training loader's workers live across epochs (the
+        sampler runs in this process, so set_epoch still applies)."""
         torch = self.torch
         ds.close()  # the workers open their own handles
         return torch.utils.data.DataLoader(ds, batch_size=None, sampler=sampler, num_workers=self.args.workers,
                                            pin_memory=self.device_type == "cuda",
-                                           persistent_workers=False)
+                                           persistent_workers=persistent and self.args.workers > 0)
 
     def to_device(self, audio, depth):
         nb = self.device_type == "cuda"
@@ -298,7 +301,7 @@ class Trainer:
                  + (f", amp {self.args.amp_dtype}" if self.args.amp else ""))
         sampler = DistributedBatchSampler(self.train_ds.n, config.batch_size, config.seed, config.shuffle,
                                           self.rank, self.world)
-        loader = self.loader(self.train_ds, sampler)
+        loader = self.loader(self.train_ds, sampler, persistent=True)
         for epoch in range(first, config.epochs + 1):
             record = self.train_epoch(epoch, sampler, loader)
             validate = config.validation and self.val_ds.n > 0 and (
