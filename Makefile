@@ -3,7 +3,7 @@
 DEBIAN_PACKAGES := libsndfile1-dev libfftw3-dev libhdf5-dev libpng-dev libopenblas-dev pkg-config
 SWIFT ?= swift
 
-.PHONY: deps build test demo clean-demo
+.PHONY: deps build test demo clean-demo test-python test-torch
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -23,6 +23,7 @@ test: deps
 	@python3 -c "import h5py, numpy" 2>/dev/null || python3 -m pip install -q h5py numpy
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) test-python BATVISION_BIN=$(CURDIR)/.build/debug/batvision
 
 # The main job on the synthetic default dataset.
 demo: build
@@ -30,3 +31,32 @@ demo: build
 
 clean-demo:
 	rm -rf out
+
+# The Python package (python/, docs/scaling.md). test-python: the light tests (h5py, numpy,
+# Dask LocalCluster; part of `make test`). test-torch: the PyTorch trainer's tests, in their
+# own virtual environment (torch from PyPI pulls CUDA wheels: several GB, so not in CI).
+# Both use the batvision binary $(BATVISION_BIN) (built when missing).
+PYTHON ?= python3
+BATVISION_BIN ?= $(CURDIR)/.build/release/batvision
+VENV_PY := .venv-py
+VENV_TORCH := .venv-torch
+
+$(VENV_PY)/.installed: python/pyproject.toml
+	$(PYTHON) -m venv $(VENV_PY)
+	$(VENV_PY)/bin/pip install -q h5py numpy "dask[distributed]" pytest pyyaml
+	$(VENV_PY)/bin/pip install -q -e ./python
+	touch $@
+
+$(VENV_TORCH)/.installed: python/pyproject.toml
+	$(PYTHON) -m venv $(VENV_TORCH)
+	$(VENV_TORCH)/bin/pip install -q torch safetensors h5py numpy pytest pyyaml
+	$(VENV_TORCH)/bin/pip install -q -e ./python
+	touch $@
+
+test-python: deps $(VENV_PY)/.installed
+	@test -x "$(BATVISION_BIN)" || $(SWIFT) build -c release
+	cd python && BATVISION_BIN="$(BATVISION_BIN)" ../$(VENV_PY)/bin/python -m pytest -q tests --ignore-glob='tests/test_torch_*'
+
+test-torch: deps $(VENV_TORCH)/.installed
+	@test -x "$(BATVISION_BIN)" || $(SWIFT) build -c release
+	cd python && BATVISION_BIN="$(BATVISION_BIN)" OMP_NUM_THREADS=1 ../$(VENV_TORCH)/bin/python -m pytest -q tests/test_torch_*.py

@@ -1,0 +1,130 @@
+"""BatvisionCache over caches written by the Swift binary (light: h5py and numpy only)."""
+import multiprocessing as mp
+import os
+import pickle
+import shutil
+
+import h5py
+import numpy as np
+import pytest
+
+from batvision_cache import BatvisionCache, CacheError
+from batvision_cache.cache import feature_config
+
+
+def test_reads_every_sample_as_h5py_does(synthetic):
+    with h5py.File(synthetic.cache, "r") as f:
+        for split, n in (("train", 29), ("val", 9), ("test", 10)):
+            ds = BatvisionCache(synthetic.cache, split)
+            assert len(ds) == n == f[f"{split}/audio"].shape[0]
+            assert ds.audio_shape == (2, 32, 32) and ds.depth_shape == (1, 32, 32)
+            for i in range(n):
+                audio, depth, index = ds[i]
+                assert index == i and audio.dtype == np.float32 and depth.dtype == np.float32
+                assert np.array_equal(audio, f[f"{split}/audio"][i])
+                assert np.array_equal(depth, f[f"{split}/depth"][i])
+            ids = [s.decode() if isinstance(s, bytes) else s for s in f[f"{split}/sample"][:]]
+            assert ds.sample_ids == ids and all(f"/{split}/" in s for s in ids)
+            # A batch read (any order) equals the single reads.
+            order = [n - 1, 0, n // 2, 0]
+            a, d, idx = ds[order]
+            assert list(idx) == order and a.shape == (4, 2, 32, 32)
+            for r, i in enumerate(order):
+                assert np.array_equal(a[r], ds[i][0]) and np.array_equal(d[r], ds[i][1])
+            ds.close()
+    assert np.array_equal(ds[-1][0], ds[len(ds) - 1][0])
+    with pytest.raises(IndexError):
+        ds[len(ds)]
+
+
+def test_feature_config_is_the_swift_encoding(synthetic):
+    ds = BatvisionCache(synthetic.cache, "train")
+    assert ds.feature_config == {"dataset": "batvisionv2", "audioFormat": "mel_spectrogram", "maxDepth": 30.0,
+                                 "depthNorm": False, "imagesSize": 32, "preprocess": "resize"}
+    assert len(ds.manifest_digest) == 64 and ds.metres_per_unit == 1.0
+    assert ds.attrs["n_mels"] == 32 and ds.attrs["cut_samples"] == 7782 and ds.attrs["hop_length"] == 32
+    # Unset max_depth (NaN) is left out, as Swift's encoder leaves out nil.
+    cfg = feature_config({"dataset": "batvisionv2", "audio_format": "spectrogram", "max_depth": float("nan"),
+                          "depth_norm": 0, "images_size": 256, "preprocess": "resize"})
+    assert "maxDepth" not in cfg and cfg["depthNorm"] is False
+
+
+def test_refuses_incomplete_and_missing(synthetic, tmp_path):
+    bad = tmp_path / "features.h5"
+    shutil.copy(synthetic.cache, bad)
+    with h5py.File(bad, "r+") as f:
+        f.attrs["complete"] = 0
+    with pytest.raises(CacheError, match="incomplete"):
+        BatvisionCache(str(bad))
+    with pytest.raises(CacheError, match="no such cache"):
+        BatvisionCache(str(tmp_path / "nope.h5"))
+
+
+def _child_read(args):
+    ds, i = args
+    audio, depth, _ = ds[i]
+    return os.getpid(), ds._pid, float(audio.sum()), float(depth.sum())
+
+
+def test_one_handle_per_process_after_fork(synthetic):
+    ds = BatvisionCache(synthetic.cache, "train")
+    parent = [ds[i] for i in range(4)]  # the parent opens its handle first
+    assert ds._pid == os.getpid()
+    with mp.get_context("fork").Pool(2) as pool:
+        got = pool.map(_child_read, [(ds, i) for i in range(4)])
+    for (pid, owner, a, d), (pa, pd, _) in zip(got, parent):
+        assert pid != os.getpid() and owner == pid  # the child used its own handle
+        assert a == pytest.approx(float(pa.sum()), rel=0, abs=0) and d == float(pd.sum())
+    # A handle inherited through fork is not reused: simulate a forked copy.
+    clone = pickle.loads(pickle.dumps(ds))
+    assert clone._file is None and np.array_equal(clone[3][0], parent[3][0])
+
+
+def _virtual_copy(src, dst_dir, drop_shard=False):
+    """A merged-style cache: two shard files (rows split in two) and a file of HDF5
+    virtual datasets over them, like `batvision merge` writes."""
+    os.makedirs(os.path.join(dst_dir, "shards"), exist_ok=True)
+    with h5py.File(src, "r") as f:
+        attrs = dict(f.attrs)
+        data = {f"{s}/{k}": f[f"{s}/{k}"][:] for s in ("train", "val", "test") for k in ("audio", "depth", "sample")}
+    n = data["train/audio"].shape[0]
+    cut = n // 2
+    names = ["shards/shard-0000-of-0002.h5", "shards/shard-0001-of-0002.h5"]
+    for k, (a, b) in enumerate(((0, cut), (cut, n))):
+        with h5py.File(os.path.join(dst_dir, names[k]), "w") as g:
+            for key, arr in data.items():
+                if key.startswith("train/"):
+                    g[key] = arr[a:b]
+                else:
+                    g[key] = arr if k == 0 else arr[:0]
+    path = os.path.join(dst_dir, "features.h5")
+    with h5py.File(path, "w") as g:
+        for key, arr in data.items():
+            m = arr.shape[0]
+            layout = h5py.VirtualLayout(shape=arr.shape, dtype=arr.dtype)
+            if key.startswith("train/"):
+                for k, (a, b) in enumerate(((0, cut), (cut, n))):
+                    layout[a:b] = h5py.VirtualSource(names[k], key, shape=(b - a,) + arr.shape[1:])
+            else:
+                layout[0:m] = h5py.VirtualSource(names[0], key, shape=arr.shape)
+            g.create_virtual_dataset(key, layout)
+        for k, v in attrs.items():
+            g.attrs[k] = v
+    if drop_shard:
+        os.remove(os.path.join(dst_dir, names[1]))
+    return path
+
+
+def test_merged_virtual_cache_reads_like_the_single_one(synthetic, tmp_path):
+    merged = _virtual_copy(synthetic.cache, str(tmp_path / "key"))
+    for split in ("train", "val", "test"):
+        a, b = BatvisionCache(synthetic.cache, split), BatvisionCache(merged, split)
+        assert len(a) == len(b) and a.sample_ids == b.sample_ids
+        for i in range(len(a)):
+            assert np.array_equal(a[i][0], b[i][0]) and np.array_equal(a[i][1], b[i][1])
+
+
+def test_merged_cache_with_a_missing_shard_is_refused(synthetic, tmp_path):
+    merged = _virtual_copy(synthetic.cache, str(tmp_path / "key"), drop_shard=True)
+    with pytest.raises(CacheError, match="shard-0001-of-0002"):
+        BatvisionCache(merged, "train")
