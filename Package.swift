@@ -25,6 +25,11 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "batvision", targets: ["batvision"]),
+        // For the fuzz harnesses (Fuzz/) and anyone embedding the readers.
+        .library(name: "BatvisionIngest", targets: ["Support", "Ingest"]),
+        .library(name: "BatvisionCache", targets: ["Cache"]),
+        .library(name: "BatvisionTrain", targets: ["Model", "Train"]),
+        .library(name: "BatvisionCLI", targets: ["BatvisionCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -48,10 +53,11 @@ let package = Package(
         .target(name: "Model", dependencies: ["Support", "COpenBLAS"], swiftSettings: tuned),
         .target(name: "Train", dependencies: ["Cache", "Model"], swiftSettings: tuned),
         .target(name: "Eval", dependencies: ["Train", "CPNG"], swiftSettings: tuned),
-        .executableTarget(name: "batvision", dependencies: [
+        .target(name: "BatvisionCLI", dependencies: [
             "Support", "Ingest", "Cache", "Model", "Train", "Eval", "Yams",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: tuned),
+        .executableTarget(name: "batvision", dependencies: ["BatvisionCLI"], swiftSettings: tuned),
 
         // Fixture paths and comparison helpers shared by the test targets.
         .target(name: "TestSupport", dependencies: ["Ingest", "Support"], path: "Tests/TestSupport"),
@@ -61,7 +67,7 @@ let package = Package(
         .testTarget(name: "TrainTests", dependencies: ["Train", "TestSupport"]),
         .testTarget(name: "EvalTests", dependencies: ["Eval", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: [
-            "batvision", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "BatvisionCLI", "batvision", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
     ]
 )

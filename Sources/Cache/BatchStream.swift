@@ -20,13 +20,17 @@ public struct Batch {
 
 /// Streams batches from a cache for one epoch: order shuffled from (seed, epoch) or kept,
 /// the last short batch kept or dropped, any subset of splits. A background thread reads
-/// ahead (`prefetch` batches) while the consumer computes. Iterate it once.
+/// ahead (`prefetch` batches) on its own file handle while the consumer computes; `stop()`
+/// (or deinit) waits for it to close that handle. With an HDF5 library that is not built
+/// thread-safe, batches are read on the consumer's thread instead. Iterate it once.
 public final class BatchStream: Sequence, IteratorProtocol {
     public let order: [(split: Split, index: Int)]
     public let batchSize: Int
     public let batchCount: Int
     private let pipe: Pipe
     private var nextToYield = 0
+    /// The reader on the consumer's thread, when HDF5 cannot be used from two threads.
+    private let inline: (cache: FeatureCache, audioSize: Int, depthSize: Int)?
 
     /// Batches handed from the reading thread to the consumer, at most `prefetch` ahead.
     final class Pipe: @unchecked Sendable {
@@ -34,6 +38,8 @@ public final class BatchStream: Sequence, IteratorProtocol {
         var ready: [Int: Result<Batch, Error>] = [:]
         var consumed = 0
         var stopped = false
+        /// Set by the reading thread once it has closed its file handle.
+        var finished = false
     }
 
     /// The order of one epoch: splits in the given order, then shuffled with a generator
@@ -48,7 +54,6 @@ public final class BatchStream: Sequence, IteratorProtocol {
         return order
     }
 
-    /// The reading thread opens its own handle on `cache`'s file (HDF5 handles stay on it).
     public init(cache: FeatureCache, splits: [Split], batchSize: Int, shuffle: Bool, seed: UInt64 = 0,
                 epoch: Int = 0, dropLast: Bool = false, prefetch: Int = 2) {
         let size = Swift.max(1, batchSize)
@@ -60,10 +65,20 @@ public final class BatchStream: Sequence, IteratorProtocol {
         let pipe = Pipe()
         self.pipe = pipe
         let path = cache.path, audioSize = cache.audioSize, depthSize = cache.depthSize
+        guard HDF5File.libraryIsThreadSafe else {
+            inline = (cache, audioSize, depthSize)
+            pipe.finished = true
+            return
+        }
+        inline = nil
         let ahead = Swift.max(1, prefetch)
         let thread = Thread {
             Self.readAll(pipe: pipe, path: path, order: order, batchSize: size, batchCount: count,
                          audioSize: audioSize, depthSize: depthSize, prefetch: ahead)
+            pipe.condition.lock()
+            pipe.finished = true
+            pipe.condition.broadcast()
+            pipe.condition.unlock()
         }
         thread.name = "batvision.prefetch"
         thread.start()
@@ -71,14 +86,35 @@ public final class BatchStream: Sequence, IteratorProtocol {
 
     deinit { stop() }
 
-    /// Stops the reader early (e.g. when the consumer leaves the loop).
+    /// Stops the reader early (e.g. when the consumer leaves the loop) and waits until it
+    /// has closed its file handle.
     public func stop() {
         pipe.condition.lock()
         pipe.stopped = true
         pipe.condition.broadcast()
+        while !pipe.finished { pipe.condition.wait() }
         pipe.condition.unlock()
     }
 
+    /// Batch `b` of `order`, read from `reader`.
+    static func readBatch(_ b: Int, reader: FeatureCache, order: [(split: Split, index: Int)], batchSize: Int,
+                          audioSize: Int, depthSize: Int) throws -> Batch {
+        let rows = Array(order[(b * batchSize)..<Swift.min((b + 1) * batchSize, order.count)])
+        var audio = [Float](repeating: 0, count: rows.count * audioSize)
+        var depth = [Float](repeating: 0, count: rows.count * depthSize)
+        try audio.withUnsafeMutableBufferPointer { a in
+            try depth.withUnsafeMutableBufferPointer { d in
+                for (r, row) in rows.enumerated() {
+                    try reader.read(row.split, row.index,
+                                    audio: UnsafeMutableBufferPointer(rebasing: a[(r * audioSize)..<((r + 1) * audioSize)]),
+                                    depth: UnsafeMutableBufferPointer(rebasing: d[(r * depthSize)..<((r + 1) * depthSize)]))
+                }
+            }
+        }
+        return Batch(count: rows.count, audio: audio, depth: depth, samples: rows)
+    }
+
+    /// The reading thread: its own handle on the file, closed when this returns.
     private static func readAll(pipe: Pipe, path: URL, order: [(split: Split, index: Int)], batchSize: Int,
                                 batchCount: Int, audioSize: Int, depthSize: Int, prefetch: Int) {
         func deliver(_ b: Int, _ result: Result<Batch, Error>) {
@@ -98,21 +134,7 @@ public final class BatchStream: Sequence, IteratorProtocol {
             let stop = pipe.stopped
             pipe.condition.unlock()
             if stop { return }
-            let rows = Array(order[(b * batchSize)..<Swift.min((b + 1) * batchSize, order.count)])
-            let result = Result { () throws -> Batch in
-                var audio = [Float](repeating: 0, count: rows.count * audioSize)
-                var depth = [Float](repeating: 0, count: rows.count * depthSize)
-                try audio.withUnsafeMutableBufferPointer { a in
-                    try depth.withUnsafeMutableBufferPointer { d in
-                        for (r, row) in rows.enumerated() {
-                            try reader.read(row.split, row.index,
-                                            audio: UnsafeMutableBufferPointer(rebasing: a[(r * audioSize)..<((r + 1) * audioSize)]),
-                                            depth: UnsafeMutableBufferPointer(rebasing: d[(r * depthSize)..<((r + 1) * depthSize)]))
-                        }
-                    }
-                }
-                return Batch(count: rows.count, audio: audio, depth: depth, samples: rows)
-            }
+            let result = Result { try readBatch(b, reader: reader, order: order, batchSize: batchSize, audioSize: audioSize, depthSize: depthSize) }
             deliver(b, result)
             if case .failure = result { return }
         }
@@ -121,6 +143,15 @@ public final class BatchStream: Sequence, IteratorProtocol {
     /// The next batch; nil at the end of the epoch. Throws what the reader hit.
     public func nextBatch() throws -> Batch? {
         guard nextToYield < batchCount else { return nil }
+        pipe.condition.lock()
+        let stopped = pipe.stopped
+        pipe.condition.unlock()
+        if stopped { return nil }
+        if let inline {
+            defer { nextToYield += 1 }
+            return try Self.readBatch(nextToYield, reader: inline.cache, order: order, batchSize: batchSize,
+                                      audioSize: inline.audioSize, depthSize: inline.depthSize)
+        }
         pipe.condition.lock()
         // A read error is delivered in place of the batch it hit, and the reader stops there.
         while pipe.ready[nextToYield] == nil && !pipe.stopped { pipe.condition.wait() }

@@ -7,6 +7,11 @@ import Ingest
 /// sharded featurize live in `shards/` beside it.
 public struct CacheLocation: Sendable {
     public static let schemaVersion = 1
+    /// The version of the feature computation (DSP, resize, depth target). Bump it when a
+    /// change to that code changes any cached value: every key changes, so no cache of the
+    /// old code is reused. Version 1 is the code the first caches were made with; it adds
+    /// nothing to the key, so those caches keep theirs.
+    public static let dspVersion = 1
 
     public let directory: URL
     public let key: String
@@ -33,13 +38,13 @@ public struct CacheLocation: Sendable {
         return CacheFiles(file: shardsDirectory.appendingPathComponent("\(name).h5"), progressName: "\(name).progress.json")
     }
 
-    static func key(config: FeatureConfig, manifestDigest: String) -> String {
+    public static func key(config: FeatureConfig, manifestDigest: String, dspVersion: Int = Self.dspVersion) -> String {
         // Frozen, not JSONCoding's encoder: every existing cache's key depends on these bytes.
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let configJSON = (try? encoder.encode(config)) ?? Data()
         var hasher = SHA256()
-        hasher.update(data: Data("batvision-cache-v\(schemaVersion)|".utf8))
+        hasher.update(data: Data("batvision-cache-v\(schemaVersion)\(dspVersion > 1 ? "-dsp\(dspVersion)" : "")|".utf8))
         hasher.update(data: configJSON)
         hasher.update(data: Data("|\(manifestDigest)".utf8))
         return hasher.finalize().prefix(8).map { String(format: "%02x", $0) }.joined()

@@ -32,6 +32,37 @@ public final class FeatureCache {
             audio[split] = try file.openDataset(FeatureCacheSchema.audio(split))
             depth[split] = try file.openDataset(FeatureCacheSchema.depth(split))
         }
+        try checkLayout()
+    }
+
+    /// The datasets are what the attributes promise: float32, [N, 2, S, S] (or [N, 2, L]
+    /// for waveform) audio and [N, 1, S, S] depth with S = images_size, as many ids as rows,
+    /// the same sample shape in every split. A cache edited or written by another tool is
+    /// refused here rather than trained on.
+    private func checkLayout() throws {
+        func refuse(_ why: String) -> CacheError { .cacheMismatch(path: path.path, reason: why) }
+        let s = config.imagesSize
+        var audioShapes = Set<[Int]>()
+        for split in Split.allCases {
+            guard let a = audio[split], let d = depth[split] else { continue }
+            let name = split.rawValue
+            guard a.isFloat32, d.isFloat32 else { throw refuse("/\(name)/audio and /\(name)/depth must be float32") }
+            let (as_, ds) = (a.shape, d.shape)
+            guard ds.count == 4, Array(ds.dropFirst()) == [1, s, s] else { throw refuse("/\(name)/depth has shape \(ds), expected [N, 1, \(s), \(s)]") }
+            let audioOK = config.audioFormat == .waveform
+                ? as_.count == 3 && as_[1] == 2 && as_[2] >= 1
+                : as_.count == 4 && Array(as_.dropFirst()) == [2, s, s]
+            guard audioOK else {
+                throw refuse("/\(name)/audio has shape \(as_), expected \(config.audioFormat == .waveform ? "[N, 2, L]" : "[N, 2, \(s), \(s)]")")
+            }
+            guard as_[0] == ds[0] else { throw refuse("/\(name) has \(as_[0]) audio rows and \(ds[0]) depth rows") }
+            if as_[0] > 0 {
+                let ids = try file.openDataset(FeatureCacheSchema.sample(split))
+                guard ids.stringWidth != nil, ids.shape == [as_[0]] else { throw refuse("/\(name)/sample must hold \(as_[0]) fixed-length ids") }
+                audioShapes.insert(Array(as_.dropFirst()))
+            }
+        }
+        guard audioShapes.count <= 1 else { throw refuse("the splits' audio shapes differ: \(audioShapes.map { "\($0)" }.sorted())") }
     }
 
     public func count(_ split: Split) -> Int { audio[split]?.shape.first ?? 0 }

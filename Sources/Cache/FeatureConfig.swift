@@ -20,6 +20,9 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
     public static let nMels = 32
     public static let fMin = 20.0
     public static let fMax = 20000.0
+    /// The largest max_depth accepted: no depth camera sees a kilometre (and the V2 cut
+    /// 2 * max_depth / 340 s must stay a sane number of samples).
+    public static let maxDepthLimit = 1000.0
 
     public var dataset: DatasetKind
     public var audioFormat: AudioFormat
@@ -51,8 +54,8 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
         if depthNorm && maxDepth == nil {
             throw CacheError.config("--depth_norm true needs --max_depth (depth is divided by it)")
         }
-        if let m = maxDepth, !(m > 0 && m.isFinite) {
-            throw CacheError.config("--max_depth must be a positive number of metres, got \(m)")
+        if let m = maxDepth, !(m > 0 && m <= Self.maxDepthLimit) {
+            throw CacheError.config("--max_depth must be above 0 and at most \(Int(Self.maxDepthLimit)) metres, got \(m)")
         }
         guard imagesSize > 0 && imagesSize <= 4096 else {
             throw CacheError.config("--images_size must be between 1 and 4096, got \(imagesSize)")

@@ -319,7 +319,7 @@ public struct Featurizer {
     public func features(of sample: SampleRecord, extractor: FeatureExtractor, workspace ws: FeatureExtractor.Workspace,
                          audio: UnsafeMutableBufferPointer<Float>, depth: UnsafeMutableBufferPointer<Float>) throws {
         func load(_ record: FileRecord, into buffer: inout [UInt8]) throws -> Int {
-            let n = try readFile(root.url(relative: record.path), into: &buffer)
+            let n = try readFile(try root.checkedURL(relative: record.path), into: &buffer)
             guard n == record.bytes else {
                 throw CacheError.sample(id: sample.id, reason: "\(record.path) is \(n) bytes, the manifest says \(record.bytes): the dataset changed since ingest (run `batvision validate`)")
             }

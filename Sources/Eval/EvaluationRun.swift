@@ -40,6 +40,7 @@ public struct EvaluationRun {
             }
             cache = try CacheResolver.open(featureConfig, manifest: manifest, cacheDir: config.cacheDir)
         }
+        try modelConfig.checkFits(batch: max(1, min(config.batchSize, 64)), size: featureConfig.imagesSize, training: false)
         let model = try UNet(modelConfig, par: config.threads)
         try model.load(stateDict: tensors, source: url.path)
 

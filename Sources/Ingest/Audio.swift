@@ -56,6 +56,11 @@ public enum AudioDecoder {
         }
         guard let file = handle else { throw fail(String(cString: sf_strerror(nil))) }
         defer { sf_close(file) }
+        // Batvision V2 audio is WAV: an AIFF, FLAC or MP3 renamed .wav is refused by name.
+        let container = Int(info.format) & Int(SF_FORMAT_TYPEMASK)
+        guard [Int(SF_FORMAT_WAV), Int(SF_FORMAT_WAVEX), Int(SF_FORMAT_RF64)].contains(container) else {
+            throw fail("not a WAV file: its content is \(containerName(container)); Batvision V2 recordings are WAV")
+        }
         let channels = Int(info.channels)
         let frames = Int(info.frames)
         guard channels > 0, frames >= 0 else { throw fail("header has \(channels) channels and \(frames) frames") }
@@ -85,6 +90,19 @@ public enum AudioDecoder {
 
     public static func decode(contentsOf url: URL) throws -> AudioClip {
         try decode(try readFile(url), path: url.path)
+    }
+
+    static func containerName(_ type: Int) -> String {
+        switch type {
+        case Int(SF_FORMAT_AIFF): return "AIFF"
+        case Int(SF_FORMAT_AU): return "AU"
+        case Int(SF_FORMAT_FLAC): return "FLAC"
+        case Int(SF_FORMAT_OGG): return "Ogg"
+        case Int(SF_FORMAT_CAF): return "CAF"
+        case Int(SF_FORMAT_W64): return "Wave64"
+        case 0x230000: return "MPEG audio (MP3)"  // SF_FORMAT_MPEG, libsndfile >= 1.1
+        default: return String(format: "libsndfile format 0x%06x", type)
+        }
     }
 
     static func encodingName(_ format: Int32) -> String {

@@ -130,7 +130,7 @@ public struct DatasetLayout {
         var indices: [(String, Int)] = []
         for column in columns {
             guard let index = table.column(column.names) else {
-                throw IngestError.csv(path: csvURL.path, line: 1, reason: "header \(table.header) lacks \(expected)")
+                throw IngestError.csv(path: csvURL.path, line: 1, reason: "header \(clipped(table.header.map { "'\($0)'" }.joined(separator: ", "), limit: 300)) lacks \(expected)")
             }
             indices.append((column.names[0], index))
         }
@@ -161,6 +161,11 @@ public struct DatasetLayout {
                 return nil
             }
             let value = row.fields[index].trimmingCharacters(in: .whitespaces)
+            guard value.utf8.count <= Int(PATH_MAX) else {
+                listing.problems.append(RowProblem(csv: csvRel, line: row.line, id: id, kind: .badRow,
+                                                   message: "column '\(name)' holds \(value.utf8.count) bytes, longer than any path (\(PATH_MAX)): \(clipped(value))"))
+                return nil
+            }
             guard !value.isEmpty else {
                 listing.problems.append(RowProblem(csv: csvRel, line: row.line, id: id, kind: .badRow,
                                                    message: "column '\(name)' is empty"))
@@ -176,7 +181,7 @@ public struct DatasetLayout {
         if let r = root.resolve(parts) { return r.relative }
         let value = parts.joined(separator: "/")
         listing.problems.append(RowProblem(csv: csvRel, line: row.line, id: id, kind: .pathEscapesRoot,
-                                           message: IngestError.pathEscapesRoot(csv: csvRel, line: row.line, value: value).description))
+                                           message: IngestError.pathEscapesRoot(csv: csvRel, line: row.line, value: clipped(value, limit: 300)).description))
         return nil
     }
 }

@@ -47,4 +47,13 @@ public struct DatasetRoot: Sendable {
     }
 
     public func url(relative: String) -> URL { url.appendingPathComponent(relative) }
+
+    /// The file of a manifest path, checked again when it is read: a symlink put in place
+    /// after ingest must not lead outside the root either.
+    public func checkedURL(relative: String) throws -> URL {
+        guard let (file, _) = resolve([relative]) else {
+            throw IngestError.layout(path: url(relative: relative).path, reason: "leaves the dataset root \(url.path) (a symlink pointing out, or '..'): refused")
+        }
+        return file
+    }
 }

@@ -59,7 +59,7 @@ public struct DatasetValidator {
         let url = root.url(relative: record.path)
         guard FileManager.default.fileExists(atPath: url.path) else { return .missing }
         let data: Data
-        do { data = try readFile(url) } catch { return .unreadable("\(error)") }
+        do { data = try readFile(try root.checkedURL(relative: record.path)) } catch { return .unreadable("\(error)") }
         if data.count != record.bytes { return .changed("size \(data.count) bytes, manifest says \(record.bytes)") }
         let digest = sha256Hex(data)
         if digest != record.sha256 { return .changed("SHA-256 \(digest.prefix(12))..., manifest says \(record.sha256.prefix(12))...") }

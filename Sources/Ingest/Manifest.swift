@@ -176,7 +176,12 @@ public struct Manifest: Codable, Equatable, Sendable {
     public func write(to url: URL) throws { try writeFile(try encoded(), to: url) }
 
     public static func load(from url: URL) throws -> Manifest {
-        let data = try readFile(url)
+        try decode(try readFile(url), path: url.path)
+    }
+
+    /// A manifest from its JSON bytes; `path` names it in errors.
+    public static func decode(_ data: Data, path: String) throws -> Manifest {
+        let url = URL(fileURLWithPath: path)
         let decoder = JSONCoding.decoder(snakeCaseKeys: true)
         let manifest: Manifest
         do {

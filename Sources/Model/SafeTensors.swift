@@ -50,8 +50,8 @@ public enum SafeTensors {
             guard let e = entry as? [String: Any], let dtype = e["dtype"] as? String,
                   let shapeAny = e["shape"] as? [Any], let offsetsAny = e["data_offsets"] as? [Any], offsetsAny.count == 2
             else { throw fail("entry \(name) lacks dtype, shape or data_offsets") }
-            let shape = shapeAny.compactMap { ($0 as? NSNumber)?.intValue }
-            let offsets = offsetsAny.compactMap { ($0 as? NSNumber)?.intValue }
+            let shape = shapeAny.compactMap(Self.exactInt)
+            let offsets = offsetsAny.compactMap(Self.exactInt)
             guard shape.count == shapeAny.count, shape.allSatisfy({ $0 >= 0 }), offsets.count == 2,
                   offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataCount
             else { throw fail("entry \(name) has a bad shape \(shapeAny) or data_offsets \(offsetsAny) (data is \(dataCount) bytes)") }
@@ -68,7 +68,8 @@ public enum SafeTensors {
             case "F16", "BF16": width = 2
             default: throw fail("entry \(name): dtype \(dtype) is not supported (F32, F64, F16, BF16, I64, I32 are)")
             }
-            guard offsets[1] - offsets[0] == count * width else {
+            let (bytesNeeded, overflow) = count.multipliedReportingOverflow(by: width)
+            guard !overflow, offsets[1] - offsets[0] == bytesNeeded else {
                 throw fail("entry \(name): \(offsets[1] - offsets[0]) bytes for \(count) \(dtype) values")
             }
             let start = dataStart + offsets[0]
@@ -87,6 +88,15 @@ public enum SafeTensors {
             }
         }
         return (tensors, metadata)
+    }
+
+    /// A JSON number that is a whole number a file could hold (below 2^53), else nil: no
+    /// conversion of a huge or fractional value may trap.
+    static func exactInt(_ any: Any) -> Int? {
+        guard let n = any as? NSNumber else { return nil }
+        let d = n.doubleValue
+        guard d.isFinite, d == d.rounded(), abs(d) < 9_007_199_254_740_992 else { return nil }
+        return Int(d)
     }
 
     /// Serialises tensors in name order (deterministic bytes) with optional metadata.

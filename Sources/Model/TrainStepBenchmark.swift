@@ -14,7 +14,11 @@ public enum TrainStepBenchmark {
         guard batch >= 1, steps >= 1, warmup >= 0 else {
             throw ModelError.config("bench train needs --batch >= 1, --steps >= 1 and --warmup >= 0")
         }
-        let model = try UNet(UNetConfig(numDowns: numDowns, ngf: ngf, depthNorm: true))
+        let config = UNetConfig(numDowns: numDowns, ngf: ngf, depthNorm: true)
+        try config.validate()
+        try config.checkInput(height: size, width: size)
+        try config.checkFits(batch: batch, size: size, training: true)
+        let model = try UNet(config)
         try model.config.checkInput(height: size, width: size)
         model.initialize(seed: 0)
         let optimizer = Optimizer(.AdamW, parameters: model.parameters, learningRate: 1e-3)

@@ -28,9 +28,16 @@ public struct UNetConfig: Equatable, Sendable, Codable {
         }
     }
 
+    /// Refuses shapes no U-Net here can have (from flags or a checkpoint's metadata),
+    /// before anything is allocated.
     public func validate() throws {
-        guard numDowns >= 5 else { throw ModelError.config("num_downs \(numDowns): the U-Net needs at least 5 levels") }
-        guard ngf >= 1, inputChannels >= 1, outputChannels >= 1 else { throw ModelError.config("ngf, input and output channels must be positive (ngf \(ngf))") }
+        guard (5...Self.maxLevels).contains(numDowns) else {
+            throw ModelError.config("num_downs \(numDowns): expected 5 to \(Self.maxLevels) levels")
+        }
+        guard (1...Self.maxFilters).contains(ngf) else { throw ModelError.config("ngf \(ngf): expected 1 to \(Self.maxFilters)") }
+        guard (1...Self.maxChannels).contains(inputChannels), (1...Self.maxChannels).contains(outputChannels) else {
+            throw ModelError.config("input/output channels \(inputChannels)/\(outputChannels): expected 1 to \(Self.maxChannels)")
+        }
     }
 
     /// Input side length must be divisible by 2^numDowns (each level halves it).
@@ -55,6 +62,13 @@ public final class UNet {
 
     public init(_ config: UNetConfig, par: Parallelism = .allCores) throws {
         try config.validate()
+        // Its parameters alone must fit, whatever the batch.
+        let bytes = Double(config.parameterCount) * 4 * 2
+        guard bytes < Double(ProcessInfo.processInfo.physicalMemory) else {
+            throw ModelError.config(String(format: "a %d-level ngf-%d U-Net has %d parameters (%.1f GB with gradients), more than this machine's %.1f GB",
+                                           config.numDowns, config.ngf, config.parameterCount, bytes / 1e9,
+                                           Double(ProcessInfo.processInfo.physicalMemory) / 1e9))
+        }
         self.config = config
         let ngf = config.ngf
         // Prefixes: level 0 "model.model.", level 1 "model.model.1.model.", then "3.model." deeper.
@@ -220,7 +234,11 @@ extension UNetConfig {
         guard convs % 2 == 0, convs >= 10 else {
             throw ModelError.tensors(path: source, reason: "\(convs) convolution weights: not a U-Net of at least 5 levels")
         }
-        return UNetConfig(inputChannels: first.shape[1], outputChannels: last.shape[1], numDowns: convs / 2,
-                          ngf: first.shape[0], depthNorm: depthNorm)
+        let config = UNetConfig(inputChannels: first.shape[1], outputChannels: last.shape[1], numDowns: convs / 2,
+                                ngf: first.shape[0], depthNorm: depthNorm)
+        do { try config.validate() } catch {
+            throw ModelError.tensors(path: source, reason: "its tensors describe a U-Net no run can have: \(error)")
+        }
+        return config
     }
 }

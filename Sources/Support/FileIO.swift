@@ -67,21 +67,68 @@ public func readFile(_ url: URL, into buffer: inout [UInt8]) throws -> Int {
     return size
 }
 
-/// Writes `data` atomically (temporary file + rename), naming the path on failure.
+/// Writes `data` atomically: to `.<name>.partial-<pid>` beside it, flushed to disk, then
+/// renamed over `url`; a crash leaves the old file or the new one, never half of one (and
+/// at most a temporary that `removeStaleTemporaries` recognises). Names the path on failure.
 public func writeFile(_ data: Data, to url: URL) throws {
-    do {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: url, options: [.atomic])
-    } catch {
-        throw FileError.write(path: url.path, reason: plainReason(error))
+    let folder = url.deletingLastPathComponent()
+    try createDirectory(folder)
+    let temporary = folder.appendingPathComponent(".\(url.lastPathComponent)\(temporaryMarker)\(getpid())")
+    let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw FileError.write(path: url.path, reason: String(cString: strerror(errno))) }
+    var failure: String?
+    data.withUnsafeBytes { raw in
+        var done = 0
+        while done < raw.count, let base = raw.baseAddress {
+            let n = write(fd, base + done, raw.count - done)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { failure = String(cString: strerror(errno)); return }
+            done += n
+        }
+    }
+    if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+    close(fd)
+    if failure == nil && rename(temporary.path, url.path) != 0 { failure = String(cString: strerror(errno)) }
+    if let failure {
+        unlink(temporary.path)
+        throw FileError.write(path: url.path, reason: failure)
     }
 }
 
-/// Creates a folder (and its parents), naming it on failure.
-public func createDirectory(_ url: URL) throws {
-    do {
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    } catch {
-        throw FileError.write(path: url.path, reason: plainReason(error))
+/// What `writeFile` puts between a file's name and its writer's pid in a temporary name.
+let temporaryMarker = ".partial-"
+
+/// Removes temporaries that `writeFile` left in `folder` when its process was killed.
+/// Call it only where no other process writes (under the folder's lock).
+public func removeStaleTemporaries(in folder: URL) {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+    for name in names where name.hasPrefix(".") && name.contains(temporaryMarker) {
+        try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
     }
+}
+
+/// Creates a folder (and its parents), naming the part that could not be made and why
+/// (a file in the way, no permission, a read-only or full file system).
+public func createDirectory(_ url: URL) throws {
+    var path = ""
+    for component in url.standardizedFileURL.pathComponents {
+        path = path.isEmpty ? component : (path == "/" ? "/" + component : path + "/" + component)
+        var st = stat()
+        if stat(path, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFDIR else {
+                throw FileError.write(path: url.path, reason: "\(path) is a file, not a folder")
+            }
+            continue
+        }
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+            throw FileError.write(path: url.path, reason: "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// Text from a file as a message quotes it: at most `limit` characters, the rest counted,
+/// so a hostile 10 MB field does not end up whole in a message or a manifest.
+public func clipped(_ text: String, limit: Int = 120) -> String {
+    guard text.count > limit else { return text }
+    return String(text.prefix(limit)) + "... (\(text.utf8.count) bytes)"
 }

@@ -37,12 +37,21 @@ public struct CheckpointInfo: Codable, Equatable, Sendable {
 /// the reference U-Net) with `CheckpointInfo` in its metadata; `<name>.optim.safetensors`
 /// holds the optimiser's moments and step for an exact resume.
 public enum Checkpoint {
+    /// Writes the checkpoint as a pair: the optimiser file first, then the model file, each
+    /// atomically; a failure removes what this call wrote, so a model file always has its
+    /// optimiser file and no optimiser file is left without its model.
     public static func save(model: UNet, optimizer: Optimizer?, info: CheckpointInfo, to url: URL) throws {
         let json = String(decoding: try JSONCoding.encoder().encode(info), as: UTF8.self)
-        try SafeTensors.write(model.stateDict(), metadata: ["format": "pt", "batvision": json, "epoch": String(info.epoch)], to: url)
+        let optURL = optimizerURL(url)
         if let optimizer {
             let state = optimizer.state()
-            try SafeTensors.write(state.tensors, metadata: state.metadata, to: optimizerURL(url))
+            try SafeTensors.write(state.tensors, metadata: state.metadata, to: optURL)
+        }
+        do {
+            try SafeTensors.write(model.stateDict(), metadata: ["format": "pt", "batvision": json, "epoch": String(info.epoch)], to: url)
+        } catch {
+            if optimizer != nil { try? FileManager.default.removeItem(at: optURL) }
+            throw error
         }
     }
 
@@ -57,10 +66,24 @@ public enum Checkpoint {
         }
         let (tensors, metadata) = try SafeTensors.read(url)
         guard let json = metadata["batvision"] else { return (tensors, nil) }
+        return (tensors, try info(fromMetadata: json, path: url.path))
+    }
+
+    /// Our metadata (`__metadata__["batvision"]`), decoded and checked: a model or feature
+    /// config no run could have is refused before anything is built from it.
+    public static func info(fromMetadata json: String, path: String) throws -> CheckpointInfo {
+        let info: CheckpointInfo
         do {
-            return (tensors, try JSONCoding.decoder().decode(CheckpointInfo.self, from: Data(json.utf8)))
+            info = try JSONCoding.decoder().decode(CheckpointInfo.self, from: Data(json.utf8))
         } catch {
-            throw TrainError.checkpoint(path: url.path, reason: "unreadable batvision metadata: \(error)")
+            throw TrainError.checkpoint(path: path, reason: "unreadable batvision metadata: \(error)")
         }
+        do {
+            try info.model.validate()
+            try info.feature.validate()
+        } catch {
+            throw TrainError.checkpoint(path: path, reason: "its metadata describes an impossible run: \(plainReason(error))")
+        }
+        return info
     }
 }

@@ -28,6 +28,10 @@ public final class Trainer {
     private var scale: Float { cache.config.metresPerUnit }
     /// Model input and loss-gradient buffers, reused every step.
     private let x = FloatBuffer(count: 0), gradPred = FloatBuffer(count: 0)
+    /// Held while the run writes: a second `train` of the same run name is refused.
+    private var runLock: FileLock?
+    /// The training split's sample ids, to name samples in errors.
+    private lazy var trainIds: [String] = (try? cache.sampleIds(.train)) ?? []
 
     public init(config: TrainingConfig, settings: [ResolvedSetting], cache: FeatureCache) throws {
         try config.validate()
@@ -44,6 +48,7 @@ public final class Trainer {
         }
         input = try ModelInput(audioShape: cache.audioShape, depthSize: depthShape[1])
         try config.model.checkInput(height: input.size, width: input.size)
+        try config.model.checkFits(batch: min(config.batchSize, cache.count(.train)), size: input.size, training: true)
         guard cache.count(.train) > 0 else {
             throw TrainError.config("\(cache.path.path) has no training samples")
         }
@@ -67,6 +72,7 @@ public final class Trainer {
     /// Trains from epoch 1 (or after `resumeEpoch`) to `epochs`; returns every epoch's record.
     @discardableResult
     public func run() throws -> [EpochRecord] {
+        defer { runLock?.release(); runLock = nil }
         var records = try prepareRun()
         let firstEpoch = (config.resumeEpoch ?? 0) + 1
         try writeResolvedConfig()
@@ -90,6 +96,10 @@ public final class Trainer {
     /// that a fresh run overwrites nothing unasked; creates the run's folders.
     func prepareRun() throws -> [EpochRecord] {
         let fm = FileManager.default
+        try createDirectory(directories.checkpoints)
+        runLock = try FileLock(directories.checkpoints.appendingPathComponent(".run.lock"), purpose: "training this run")
+        removeStaleTemporaries(in: directories.checkpoints)
+        removeOrphanOptimizerFiles()
         var records: [EpochRecord] = []
         if let resume = config.resumeEpoch {
             let url = directories.checkpoint(epoch: resume)
@@ -97,22 +107,49 @@ public final class Trainer {
             guard let info, info.model == config.model, info.feature == cache.config else {
                 throw TrainError.checkpoint(path: url.path, reason: "was not written by this run's model and feature settings")
             }
+            guard info.manifestDigest == cache.manifestDigest else {
+                throw TrainError.checkpoint(path: url.path, reason: "was trained on another manifest (digest \(info.manifestDigest.prefix(16)), the cache's \(cache.manifestDigest.prefix(16)))")
+            }
             try model.load(stateDict: tensors, source: url.path)
             let optURL = Checkpoint.optimizerURL(url)
             let (optTensors, optMeta) = try SafeTensors.read(optURL)
             try optimizer.load(tensors: optTensors, metadata: optMeta, source: optURL.path)
             records = try readRecords().filter { $0.epoch <= resume }
             log("resuming \(config.runName) after epoch \(resume)")
-        } else if !overwrite, fm.fileExists(atPath: directories.checkpoints.path),
-                  let items = try? fm.contentsOfDirectory(atPath: directories.checkpoints.path),
+        } else if !overwrite, let items = try? fm.contentsOfDirectory(atPath: directories.checkpoints.path),
                   items.contains(where: { $0.hasSuffix(".safetensors") }) {
             throw TrainError.config("\(directories.checkpoints.path) already holds checkpoints of this run: resume with --checkpoints N, choose another --experiment_name, or pass --overwrite to start over")
         } else if overwrite {
-            // Starting over: the old per-epoch table would mix two runs.
-            try? fm.removeItem(at: directories.metricsLog)
+            try clearPreviousRun()
         }
         for dir in [directories.checkpoints, directories.results, directories.logs] { try createDirectory(dir) }
         return records
+    }
+
+    /// An optimiser file whose model file is missing is what a kill between the two writes
+    /// of a checkpoint leaves (`Checkpoint.save` writes the optimiser first): remove it.
+    func removeOrphanOptimizerFiles() {
+        let fm = FileManager.default
+        for name in (try? fm.contentsOfDirectory(atPath: directories.checkpoints.path)) ?? [] where name.hasSuffix(".optim.safetensors") {
+            let model = directories.checkpoints.appendingPathComponent(String(name.dropLast(".optim.safetensors".count)) + ".safetensors")
+            if !fm.fileExists(atPath: model.path) { try? fm.removeItem(at: directories.checkpoints.appendingPathComponent(name)) }
+        }
+    }
+
+    /// Starting over (`--overwrite`): the old run's checkpoints, pictures and logs go, so no
+    /// stale checkpoint of a later epoch can be mistaken for this run's (eval picks the latest).
+    func clearPreviousRun() throws {
+        let fm = FileManager.default
+        func remove(in folder: URL, keeping keep: (String) -> Bool) throws {
+            for name in (try? fm.contentsOfDirectory(atPath: folder.path)) ?? [] where !keep(name) {
+                do { try fm.removeItem(at: folder.appendingPathComponent(name)) } catch {
+                    throw FileError.write(path: folder.appendingPathComponent(name).path, reason: "--overwrite cannot remove it: \(plainReason(error))")
+                }
+            }
+        }
+        try remove(in: directories.checkpoints, keeping: { !$0.hasSuffix(".safetensors") })
+        try remove(in: directories.results, keeping: { !$0.hasSuffix(".png") })
+        try remove(in: directories.logs, keeping: { !($0 == "metrics.jsonl" || $0 == "config.yaml" || $0.hasPrefix("events.out.tfevents.")) })
     }
 
     /// One pass over the shuffled training split: forward, loss, backward, clip, step.
@@ -134,6 +171,18 @@ public final class Trainer {
 
     /// One optimiser step on `batch`; its loss, or nil when the batch has no valid depth.
     func step(_ batch: Batch, epoch: Int) throws -> Float? {
+        // NaN or infinite inputs would train to a finite-looking loss (the ReLU head hides
+        // them): stop and name the samples.
+        if batch.audio.contains(where: { !$0.isFinite }) || batch.depth.contains(where: { !$0.isFinite }) {
+            let bad = (0..<batch.count).filter { n in
+                let a = batch.audio.count / batch.count, d = batch.depth.count / batch.count
+                return batch.audio[(n * a)..<((n + 1) * a)].contains { !$0.isFinite } || batch.depth[(n * d)..<((n + 1) * d)].contains { !$0.isFinite }
+            }.map { n -> String in
+                let i = batch.samples[n].index
+                return i < trainIds.count ? trainIds[i] : "train[\(i)]"
+            }
+            throw TrainError.numerics("epoch \(epoch): the cache holds NaN or infinite values for \(bad.prefix(10).joined(separator: ", "))\(bad.count > 10 ? " and \(bad.count - 10) more" : ""); check them with `batvision validate --cache` and featurize again")
+        }
         input.prepare(batch, into: x)
         gradPred.ensure(batch.depth.count)
         let pred = try model.forward(x.pointer, batch: batch.count, height: input.size, width: input.size, training: true)

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Testing
 import TestSupport
-@testable import batvision
+@testable import BatvisionCLI
 
 /// Conf files and flags resolved once, at the command line, into typed settings.
 @Suite struct SettingsTests {

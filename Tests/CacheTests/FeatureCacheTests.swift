@@ -77,6 +77,9 @@ func smallConfig(_ format: AudioFormat = .spectrogram, size: Int = 32, kind: Dat
         let v1 = try FeatureConfig(dataset: .batvisionv1, audioFormat: .spectrogram, maxDepth: 12, depthNorm: true, imagesSize: 256)
         #expect(CacheLocation(cacheDir: URL(fileURLWithPath: "c"), config: v2, manifestDigest: "d1").key == "f2f39e35c9c4fdef")
         #expect(CacheLocation(cacheDir: URL(fileURLWithPath: "c"), config: v1, manifestDigest: "d1").key == "4c10fecf909b8023")
+        // The feature code's version is part of the key: a new version never reuses old caches.
+        #expect(CacheLocation.dspVersion == 1)
+        #expect(CacheLocation.key(config: v2, manifestDigest: "d1", dspVersion: 2) != "f2f39e35c9c4fdef")
     }
 
     @Test func unchangedConfigReusesChangedConfigMakesANewCacheForceRebuilds() throws {
@@ -155,10 +158,15 @@ func smallConfig(_ format: AudioFormat = .spectrogram, size: Int = 32, kind: Dat
                 #expect(Array(batch.depth[(r * 1024)..<((r + 1) * 1024)]) == stored.depth)
             }
         }
-        // In order without shuffling, and an early stop does not hang.
-        let ordered = BatchStream(cache: cache, splits: [.test], batchSize: 2, shuffle: false)
+        // In order without shuffling; an early stop returns promptly once the reader has
+        // closed its handle, and the stream then yields nothing more.
+        #expect(HDF5File.libraryIsThreadSafe, "Debian's HDF5 is built thread-safe: the prefetch thread is used")
+        let ordered = BatchStream(cache: cache, splits: [.train], batchSize: 1, shuffle: false, prefetch: 1)
         let first = try #require(try ordered.nextBatch())
-        #expect(first.samples.map(\.index) == [0, 1] && first.samples.allSatisfy { $0.split == .test })
+        #expect(first.samples.map(\.index) == [0] && first.samples.allSatisfy { $0.split == .train })
+        let start = Date()
         ordered.stop()
+        #expect(Date().timeIntervalSince(start) < 5, "stop() waited \(Date().timeIntervalSince(start)) s")
+        #expect(try ordered.nextBatch() == nil, "a stopped stream yields nothing more")
     }
 }

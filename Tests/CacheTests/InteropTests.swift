@@ -25,4 +25,29 @@ import TestSupport
         #expect(status == 0, "\(text)")
         #expect(text.contains("8 arrays identical"), "\(text)")
     }
+
+    /// A cache whose arrays are not float32 (rewritten by another tool) is refused on open
+    /// and is a finding of `validate --cache`, not something to train on.
+    @Test func aCacheOfAnotherDtypeIsRefused() throws {
+        let data = try SmallDataset(samples: 6)
+        defer { data.dir.cleanup() }
+        let path = try data.featurizer(try smallConfig()).run().path
+        let script = """
+        import h5py, numpy as np, sys
+        with h5py.File(sys.argv[1], "r+") as f:
+            a = f["train/audio"][...]
+            del f["train/audio"]
+            f.create_dataset("train/audio", data=(a * 100).astype(np.int32), chunks=(1,) + a.shape[1:])
+        """
+        let (status, text) = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script, path.path])
+        #expect(status == 0, "\(text)")
+        do {
+            _ = try FeatureCache(path: path)
+            Issue.record("opened an int32 cache")
+        } catch let error as CacheError {
+            #expect(error.description.contains("float32"), "\(error)")
+        }
+        let findings = try CacheValidator(cachePath: path, manifest: data.manifest, root: nil, recheck: 0).run()
+        #expect(findings.count == 1 && findings[0].contains("float32"), "\(findings)")
+    }
 }

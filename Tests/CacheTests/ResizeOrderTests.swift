@@ -43,4 +43,25 @@ import Testing
         tmp.withUnsafeBufferPointer { t in expected.withUnsafeMutableBufferPointer { e in resize.vertical(t.baseAddress!, into: e.baseAddress!) } }
         #expect(out.map(\.bitPattern) == expected.map(\.bitPattern))
     }
+
+    /// A NaN or infinity reaches only the outputs whose window holds it, as torchvision's
+    /// loop does; every other output keeps its finite value (the blocks' 0 * NaN would not).
+    @Test func nonFiniteInputsStayInTheirWindows() {
+        let (h, w, s) = (9, 40, 8)
+        let resize = AntialiasResize(inputHeight: h, inputWidth: w, outputHeight: h, outputWidth: s)
+        var plane = [Float](repeating: 1, count: h * w)
+        plane[2 * w + 3] = .nan            // row 2, column 3
+        plane[6 * w + 30] = .infinity      // row 6, column 30 (the single-row tail is rows 8)
+        var out = [Float](repeating: 0, count: h * s), scratch: [Float] = []
+        plane.withUnsafeBufferPointer { p in out.withUnsafeMutableBufferPointer { o in resize.run(p, into: o, scratch: &scratch) } }
+        let axis = resize.cols
+        for y in 0..<h {
+            for x in 0..<s {
+                let window = axis.starts[x]..<(axis.starts[x] + axis.counts[x])
+                let polluted = (y == 2 && window.contains(3)) || (y == 6 && window.contains(30))
+                #expect(out[y * s + x].isFinite == !polluted, "row \(y) output \(x): \(out[y * s + x])")
+                if !polluted { #expect(abs(out[y * s + x] - 1) < 1e-6) }
+            }
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Model
 import Testing
 import TestSupport
 
@@ -69,6 +70,19 @@ import TestSupport
         #expect((summary?["samples"] as? Int) == rows.count - 1)
         let png = try Data(contentsOf: out.appendingPathComponent("epoch_0002_test_sheet.png"))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+
+        // A checkpoint whose metadata names its run "../../x" still writes inside stat_dir.
+        let ckpt = dir.file("checkpoints/\(runName)/checkpoint_2.safetensors")
+        var (tensors, metadata) = try SafeTensors.read(ckpt)
+        let meta = try #require(metadata["batvision"])
+        metadata["batvision"] = meta.replacingOccurrences(of: runName, with: "../../x")
+        let hostile = dir.file("hostile.safetensors")
+        try SafeTensors.write(tensors, metadata: metadata, to: hostile)
+        tensors = [:]
+        let escapeStats = dir.file("deep/stats")
+        let escaped = try run(["eval"] + common + identity + ["--checkpoint", hostile.path, "--stat_dir", escapeStats.path])
+        #expect(escaped.contains(escapeStats.path + "/.._.._x/"), "\(escaped)")
+        #expect(!fm.fileExists(atPath: dir.file("x").path) && !fm.fileExists(atPath: dir.file("deep/x").path))
 
         // Without its cache, eval names the featurize command of the checkpoint's settings,
         // even when the flags ask for other features.

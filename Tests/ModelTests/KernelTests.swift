@@ -97,4 +97,115 @@ import TestSupport
         let b = zip(x, ty).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
         #expect(abs(a - b) < 1e-4 * max(1, abs(a)))
     }
+
+    /// ConvTranspose2d forward and backward (dX, dW, dBias) element by element against
+    /// direct loops: out[o, n, 2y-1+kh, 2x-1+kw] += w[c, o, kh, kw] * in[c, n, y, x].
+    @Test func convTransposeMatchesDirectLoops() throws {
+        let (cin, cout, n, h, w) = (4, 3, 2, 3, 5)  // input [cin, n, h, w] -> [cout, n, 2h, 2w]
+        let convT = ConvTranspose2d(name: "w", biasName: "b", inChannels: cin, outChannels: cout)
+        let weights = Self.random(cin * cout * 16, seed: 11), bias = Self.random(cout, seed: 12)
+        convT.weight.value.copy(from: weights)
+        convT.bias?.value.copy(from: bias)
+        let x = Self.random(cin * n * h * w, seed: 13)
+        let (H, W) = (2 * h, 2 * w)
+        var direct = [Double](repeating: 0, count: cout * n * H * W)
+        for o in 0..<cout { for s in 0..<n { for p in 0..<(H * W) { direct[(o * n + s) * H * W + p] = Double(bias[o]) } } }
+        func taps(_ body: (Int, Int, Int, Int, Int, Int, Int, Int, Int) -> Void) {
+            for c in 0..<cin { for o in 0..<cout { for s in 0..<n { for y in 0..<h { for xx in 0..<w { for kh in 0..<4 { for kw in 0..<4 {
+                let oy = 2 * y - 1 + kh, ox = 2 * xx - 1 + kw
+                guard oy >= 0, oy < H, ox >= 0, ox < W else { continue }
+                body(c, o, s, y, xx, kh, kw, oy, ox)
+            } } } } } } }
+        }
+        taps { c, o, s, y, xx, kh, kw, oy, ox in
+            direct[((o * n + s) * H + oy) * W + ox] += Double(weights[((c * cout + o) * 4 + kh) * 4 + kw]) * Double(x[((c * n + s) * h + y) * w + xx])
+        }
+        var out = [Float](repeating: 0, count: direct.count)
+        let col = FloatBuffer(count: 0)
+        x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBufferPointer { op in
+            convT.forward(xp.baseAddress!, batch: n, height: h, width: w, out: op.baseAddress!, col: col)
+        } }
+        #expect(maxAbsoluteError(out, direct.map(Float.init)) < 1e-5)
+
+        let g = Self.random(out.count, seed: 14)
+        var dX = [Float](repeating: 0, count: x.count)
+        convT.weight.grad.zero()
+        convT.bias?.grad.zero()
+        x.withUnsafeBufferPointer { xp in g.withUnsafeBufferPointer { gp in dX.withUnsafeMutableBufferPointer { dp in
+            convT.backward(xp.baseAddress!, dOut: gp.baseAddress!, dX: dp.baseAddress!, batch: n, height: h, width: w, col: col)
+        } } }
+        var dW = [Double](repeating: 0, count: weights.count), dXd = [Double](repeating: 0, count: x.count)
+        taps { c, o, s, y, xx, kh, kw, oy, ox in
+            let gv = Double(g[((o * n + s) * H + oy) * W + ox])
+            let wi = ((c * cout + o) * 4 + kh) * 4 + kw, xi = ((c * n + s) * h + y) * w + xx
+            dW[wi] += gv * Double(x[xi])
+            dXd[xi] += gv * Double(weights[wi])
+        }
+        let dB = (0..<cout).map { o in (0..<(n * H * W)).reduce(0.0) { $0 + Double(g[o * n * H * W + $1]) } }
+        #expect(maxAbsoluteError(convT.weight.grad.array, dW.map(Float.init)) < 1e-5)
+        #expect(maxAbsoluteError(dX, dXd.map(Float.init)) < 1e-5)
+        #expect(maxAbsoluteError(try #require(convT.bias?.grad.array), dB.map(Float.init)) < 1e-5)
+    }
+
+    /// BatchNorm2d in training mode, forward and backward, against the textbook formulas in
+    /// double: y = w (x - mean) / sqrt(var + eps) + b with the biased variance;
+    /// dx = w / sigma (g - mean(g) - xhat mean(g xhat)), dw = sum g xhat, db = sum g; the
+    /// running statistics move by 0.1 with the unbiased variance.
+    @Test func batchNormMatchesItsFormulas() throws {
+        let (channels, m) = (3, 40)
+        let bn = BatchNorm2d(prefix: "bn.", channels: channels)
+        bn.weight.value.copy(from: Self.random(channels, seed: 21).map { 1 + $0 / 2 })
+        bn.bias.value.copy(from: Self.random(channels, seed: 22))
+        let x = Self.random(channels * m, seed: 23).map { $0 * 3 + 0.5 }
+        let g = Self.random(channels * m, seed: 24)
+        var y = [Float](repeating: 0, count: x.count), dX = [Float](repeating: 0, count: x.count)
+        bn.weight.grad.zero(); bn.bias.grad.zero()
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in bn.forward(xp.baseAddress!, yp.baseAddress!, perChannel: m, training: true) } }
+        x.withUnsafeBufferPointer { xp in g.withUnsafeBufferPointer { gp in dX.withUnsafeMutableBufferPointer { dp in
+            bn.backward(xp.baseAddress!, dY: gp.baseAddress!, dX: dp.baseAddress!, perChannel: m)
+        } } }
+        for c in 0..<channels {
+            let xs = (0..<m).map { Double(x[c * m + $0]) }, gs = (0..<m).map { Double(g[c * m + $0]) }
+            let mean = xs.reduce(0, +) / Double(m)
+            let variance = xs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(m)
+            let sigma = (variance + 1e-5).squareRoot()
+            let xhat = xs.map { ($0 - mean) / sigma }
+            let w = Double(bn.weight.value[c]), b = Double(bn.bias.value[c])
+            let gMean = gs.reduce(0, +) / Double(m), gxMean = zip(gs, xhat).map(*).reduce(0, +) / Double(m)
+            for i in 0..<m {
+                #expect(abs(Double(y[c * m + i]) - (w * xhat[i] + b)) < 1e-5)
+                #expect(abs(Double(dX[c * m + i]) - w / sigma * (gs[i] - gMean - xhat[i] * gxMean)) < 1e-5)
+            }
+            #expect(abs(Double(bn.weight.grad[c]) - zip(gs, xhat).map(*).reduce(0, +)) < 1e-4)
+            #expect(abs(Double(bn.bias.grad[c]) - gs.reduce(0, +)) < 1e-4)
+            #expect(abs(Double(bn.runningMean.value[c]) - 0.1 * mean) < 1e-6)
+            #expect(abs(Double(bn.runningVar.value[c]) - (0.9 + 0.1 * variance * Double(m) / Double(m - 1))) < 1e-5)
+        }
+    }
+
+    /// The activations' backward passes against central differences of their forward.
+    @Test func activationGradientsMatchFiniteDifferences() throws {
+        let x = Self.random(64, seed: 31).map { $0 * 4 }.filter { abs($0) > 1e-2 }  // away from the kinks
+        let par = Parallelism(workers: 2)
+        func numeric(_ f: (Double) -> Double, _ v: Float) -> Double { let h = 1e-4; return (f(Double(v) + h) - f(Double(v) - h)) / (2 * h) }
+        let ones = [Float](repeating: 1, count: x.count), zeros = [Float](repeating: 0, count: x.count)
+        // LeakyReLU(0.2): the skip gradient is added before the slope applies.
+        var y = [Float](repeating: 0, count: x.count), d = ones
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { Activations.leakyReLU(xp.baseAddress!, into: $0.baseAddress!, count: x.count, par: par) } }
+        y.withUnsafeBufferPointer { yp in zeros.withUnsafeBufferPointer { zp in d.withUnsafeMutableBufferPointer {
+            Activations.leakyReLUBackward(output: yp.baseAddress!, adding: zp.baseAddress!, to: $0.baseAddress!, count: x.count, par: par)
+        } } }
+        for i in x.indices { #expect(abs(Double(d[i]) - numeric({ $0 < 0 ? 0.2 * $0 : $0 }, x[i])) < 1e-6) }
+        // ReLU.
+        d = ones
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { Activations.relu(xp.baseAddress!, into: $0.baseAddress!, count: x.count, par: par) } }
+        y.withUnsafeBufferPointer { yp in d.withUnsafeMutableBufferPointer { Activations.reluBackward(output: yp.baseAddress!, $0.baseAddress!, count: x.count, par: par) } }
+        for i in x.indices { #expect(abs(Double(d[i]) - numeric({ max($0, 0) }, x[i])) < 1e-6) }
+        // Sigmoid.
+        y = x
+        d = ones
+        y.withUnsafeMutableBufferPointer { Activations.sigmoid($0.baseAddress!, count: x.count) }
+        y.withUnsafeBufferPointer { yp in d.withUnsafeMutableBufferPointer { Activations.sigmoidBackward(output: yp.baseAddress!, $0.baseAddress!, count: x.count) } }
+        for i in x.indices { #expect(abs(Double(d[i]) - numeric({ 1 / (1 + Foundation.exp(-$0)) }, x[i])) < 1e-5) }
+    }
 }

@@ -65,7 +65,8 @@ import TestSupport
         for p in model.parameters {
             let expected = try #require(grads[p.name]?.floats, "golden gradient \(p.name)")
             let err = maxRelativeError(p.grad.array, expected)
-            #expect(err < 1e-3, "gradient \(p.name): \(err)")
+            // Measured here: at most 2.6e-5 (summation order in the GEMMs differs from PyTorch's).
+            #expect(err < 1e-4, "gradient \(p.name): \(err)")
         }
 
         // Clip and one AdamW step.
@@ -73,33 +74,45 @@ import TestSupport
         #expect(abs(Double(norm) - c.gradNorm) / c.gradNorm < 1e-4, "grad norm \(norm) vs \(c.gradNorm)")
         let opt = Optimizer(.AdamW, parameters: model.parameters, learningRate: c.lr)
         opt.apply()
-        // Weights after the step. Where |g| is near AdamW's eps (1e-8) the step
+        // Weights after the step. Where 0 < |g| is near AdamW's eps (1e-8) the step
         // lr * g / (|g| + eps) turns a 1e-9 difference in g into a large share of lr:
         // PyTorch 2.11 itself misses these goldens by up to 1.4e-3 on this machine, in
-        // float32 and in float64 (docs/parity.md). There the step is only bounded; every
-        // well-conditioned element (|g| >= 1e-6) and every running statistic is held to 1e-5.
+        // float32 and in float64 (docs/parity.md). So: elements with g exactly 0 (padding
+        // taps; their weight is w * (1 - lr * wd) alone) and |g| >= 1e-6 are held to 1e-5;
+        // 1e-7 <= |g| < 1e-6 must step the same way as PyTorch; only 0 < |g| < 1e-7 is merely
+        // bounded, and that share must stay under 1% of all elements.
         let after = try Self.load(c, "weights_after")
         let state = model.stateDict()
         #expect(Set(state.keys) == Set(after.keys))
+        var bounded = 0, total = 0
         for (name, expected) in after {
             let mine = try #require(state[name], "missing \(name)")
             #expect(mine.shape == expected.shape, "\(name) shape")
             guard let e = expected.floats else { #expect(mine.ints == expected.ints, "\(name)"); continue }
             let m = try #require(mine.floats)
-            let g = grads[name]?.floats
+            let g = grads[name]?.floats, w0 = before[name]?.floats
             let scale = e.map { abs(Double($0)) }.max() ?? 0
-            var worst = 0.0, illConditioned = 0
+            var worst = 0.0
             for i in e.indices {
+                total += 1
                 let diff = abs(Double(m[i]) - Double(e[i]))
-                if let g, abs(g[i]) < 1e-6 {
-                    illConditioned += 1
-                    #expect(diff <= 2.5 * c.lr, "after step \(name)[\(i)]: |g| < 1e-6 but the step differs by \(diff)")
+                if let g, let w0, g[i] != 0, abs(g[i]) < 1e-6 {
+                    // The decoupled decay alone, then the Adam step on top of it.
+                    let decayed = Double(w0[i]) * (1 - c.lr * 0.01)
+                    if abs(g[i]) < 1e-7 {
+                        bounded += 1
+                        #expect(diff <= 2.5 * c.lr, "after step \(name)[\(i)]: |g| < 1e-7 but the step differs by \(diff)")
+                    } else {
+                        #expect((Double(m[i]) - decayed).sign == (Double(e[i]) - decayed).sign,
+                                "after step \(name)[\(i)]: |g| = \(abs(g[i])) but the step goes the other way")
+                    }
                 } else {
                     worst = max(worst, diff)
                 }
             }
-            #expect(worst / max(scale, 1e-30) < 1e-5, "after step \(name): \(worst / scale) (\(illConditioned) ill-conditioned elements bounded)")
+            #expect(worst / max(scale, 1e-30) < 1e-5, "after step \(name): \(worst / scale)")
         }
+        #expect(Double(bounded) < 0.01 * Double(total), "\(bounded) of \(total) elements only bounded")
 
         // Eval-mode forward after the step.
         let evalPred = try model.forward(x, batch: c.batch, height: c.size, width: c.size, training: false)

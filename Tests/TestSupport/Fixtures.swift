@@ -74,8 +74,10 @@ public func maxAbsoluteError(_ a: [Float], _ b: [Float]) -> Double {
     return zip(a, b).reduce(0.0) { max($0, abs(Double($1.0) - Double($1.1))) }
 }
 
-/// Runs a program to completion, stdout and stderr captured together.
-public func runProcess(_ executable: URL, _ args: [String], in directory: URL? = nil) throws -> (status: Int32, output: String) {
+/// Runs a program to completion, stdout and stderr captured together. After `timeout`
+/// seconds it is killed and the status is `timedOut` (a hang is a failure, not a stuck suite).
+public func runProcess(_ executable: URL, _ args: [String], in directory: URL? = nil,
+                       timeout: Double = 600) throws -> (status: Int32, output: String) {
     let p = Process()
     p.executableURL = executable
     p.arguments = args
@@ -84,10 +86,17 @@ public func runProcess(_ executable: URL, _ args: [String], in directory: URL? =
     p.standardOutput = pipe
     p.standardError = pipe
     try p.run()
+    let killer = DispatchWorkItem { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
     let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     p.waitUntilExit()
-    return (p.terminationStatus, text)
+    killer.cancel()
+    if p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL { return (timedOut, text) }
+    return (p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus, text)
 }
+
+/// The status `runProcess` reports for a program it had to kill.
+public let timedOut: Int32 = -1
 
 struct MissingExecutable: Error, CustomStringConvertible {
     var description: String { "batvision executable not found (build it with `swift build --build-tests`)" }

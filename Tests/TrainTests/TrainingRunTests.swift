@@ -2,6 +2,7 @@ import Cache
 import Foundation
 import Ingest
 import Model
+import Support
 import Testing
 import TestSupport
 @testable import Train
@@ -12,7 +13,8 @@ struct TrainingFixture {
     let base: TrainingConfig
     let cache: FeatureCache
 
-    init(format: AudioFormat = .spectrogram, samples: Int = 20) throws {
+    /// `edit` may change the cache file after featurize, before it is opened.
+    init(format: AudioFormat = .spectrogram, samples: Int = 20, edit: ((URL) throws -> Void)? = nil) throws {
         dir = try TemporaryFolder("train")
         var synth = SyntheticDataset(kind: .batvisionv2, seed: 5, samples: samples, depthHeight: 36, depthWidth: 64)
         synth.samplesPerRoom = 4
@@ -31,7 +33,8 @@ struct TrainingFixture {
         c.predictionSamples = 2
         var f = Featurizer(manifest: manifest, root: root, config: feature, cacheDir: dir.file("cache"))
         f.showProgress = false
-        _ = try f.run()
+        let built = try f.run()
+        try edit?(built.path)
         base = c
         cache = try CacheResolver.open(feature, manifest: c.manifest, cacheDir: c.cacheDir)
     }
@@ -141,5 +144,125 @@ struct TrainingFixture {
         #expect(pythonFloat(1.0) == "1.0")
         #expect(pythonFloat(1e16) == "1e+16")
         #expect(pythonFloat(.infinity) == "inf")
+    }
+
+    /// --overwrite starts clean: the old run's later checkpoints are gone, so eval's
+    /// "latest" is this run's.
+    @Test func overwriteRemovesTheOldRunsCheckpoints() throws {
+        let fx = try TrainingFixture(samples: 12)
+        defer { fx.dir.cleanup() }
+        let first = try fx.trainer("again")
+        try first.run()
+        #expect(FileManager.default.fileExists(atPath: first.directories.checkpoint(epoch: 4).path))
+        let second = try fx.trainer("again") { $0.epochs = 2 }
+        second.overwrite = true
+        try second.run()
+        let names = try FileManager.default.contentsOfDirectory(atPath: second.directories.checkpoints.path).filter { $0.hasSuffix(".safetensors") }
+        #expect(Set(names) == ["checkpoint_2.safetensors", "checkpoint_2.optim.safetensors"], "\(names)")
+        #expect(!FileManager.default.fileExists(atPath: second.directories.prediction(epoch: 4).path))
+    }
+
+    /// Resuming refuses a checkpoint trained on another manifest.
+    @Test func resumeChecksTheManifest() throws {
+        let fx = try TrainingFixture(samples: 12)
+        defer { fx.dir.cleanup() }
+        let t = try fx.trainer("digest") { $0.epochs = 2 }
+        try t.run()
+        let url = t.directories.checkpoint(epoch: 2)
+        var (tensors, info) = try Checkpoint.read(url)
+        info?.manifestDigest = "0000"
+        let model = try UNet(fx.base.model)
+        try model.load(stateDict: tensors, source: "test")
+        tensors = [:]
+        try Checkpoint.save(model: model, optimizer: t.optimizer, info: try #require(info), to: url)
+        do {
+            try fx.trainer("digest") { $0.resumeEpoch = 2 }.run()
+            Issue.record("resumed across manifests")
+        } catch let error as TrainError {
+            #expect(error.description.contains("another manifest"), "\(error)")
+        }
+    }
+
+    /// A checkpoint and its optimiser file are written as a pair; a failed model write
+    /// leaves no orphan optimiser file, and temporaries of a killed run are cleaned up.
+    @Test func checkpointsAreWrittenAsPairs() throws {
+        let fx = try TrainingFixture(samples: 12)
+        defer { fx.dir.cleanup() }
+        let t = try fx.trainer("pair") { $0.epochs = 2 }
+        try t.run()
+        let blocked = t.directories.checkpoints.appendingPathComponent("checkpoint_9.safetensors")
+        try FileManager.default.createDirectory(at: blocked.appendingPathComponent("occupied"), withIntermediateDirectories: true)
+        let (_, info) = try Checkpoint.read(t.directories.checkpoint(epoch: 2))
+        #expect(throws: FileError.self) { try Checkpoint.save(model: t.model, optimizer: t.optimizer, info: try #require(info), to: blocked) }
+        #expect(!FileManager.default.fileExists(atPath: Checkpoint.optimizerURL(blocked).path))
+        let stale = t.directories.checkpoints.appendingPathComponent(".checkpoint_2.safetensors.partial-99999")
+        try Data("half".utf8).write(to: stale)
+        try fx.trainer("pair") { $0.resumeEpoch = 2; $0.epochs = 3 }.run()
+        #expect(!FileManager.default.fileExists(atPath: stale.path))
+    }
+
+    /// While one train writes a run, a second of the same name is refused.
+    @Test func aSecondTrainOfTheSameRunIsRefused() throws {
+        let fx = try TrainingFixture(samples: 12)
+        defer { fx.dir.cleanup() }
+        let t = try fx.trainer("locked") { $0.epochs = 1 }
+        try createDirectory(t.directories.checkpoints)
+        let held = try FileLock(t.directories.checkpoints.appendingPathComponent(".run.lock"), purpose: "training this run")
+        defer { held.release() }
+        #expect(throws: FileLockError.self) { try t.run() }
+        #expect(!FileManager.default.fileExists(atPath: t.directories.metricsLog.path))
+    }
+
+    /// NaN in the cached features stops training, naming the samples.
+    @Test func nonFiniteCachedFeaturesStopTraining() throws {
+        let fx = try TrainingFixture(samples: 12) { path in
+            let file = try HDF5File(path: path.path, mode: .readWrite)
+            let audio = try file.openDataset("/train/audio")
+            let row = [Float](repeating: .nan, count: audio.rowSize)
+            try row.withUnsafeBufferPointer { try audio.writeRows(1, count: 1, $0) }
+            audio.close()
+            file.close()
+        }
+        defer { fx.dir.cleanup() }
+        let id = try fx.cache.sampleIds(.train)[1]
+        do {
+            try fx.trainer("nan").run()
+            Issue.record("trained on NaN")
+        } catch let error as TrainError {
+            #expect(error.description.contains(id) && error.description.contains("NaN"), "\(error)")
+        }
+    }
+
+    /// An output folder that cannot be made is a plain, named error.
+    @Test func anUnwritableOutputFolderIsNamed() throws {
+        let fx = try TrainingFixture(samples: 12)
+        defer { fx.dir.cleanup() }
+        let blocker = fx.dir.file("not-a-folder")
+        try Data("x".utf8).write(to: blocker)
+        do {
+            try fx.trainer("out") { $0.outputDir = blocker }.run()
+            Issue.record("trained into a file")
+        } catch let error as FileError {
+            #expect(error.description.contains(blocker.path) && !error.description.contains("NSCocoaErrorDomain"), "\(error)")
+        }
+    }
+
+    /// A model or batch that cannot fit is refused before allocation, with the memory it
+    /// needs and the largest batch that fits.
+    @Test func whatCannotFitIsRefusedWithTheSizeItNeeds() throws {
+        let c = UNetConfig(numDowns: 8, ngf: 64, depthNorm: true)
+        #expect(c.parameterCount == 54_408_833)
+        for (n, f) in [(5, 4), (6, 16), (7, 8)] {
+            let config = UNetConfig(numDowns: n, ngf: f, depthNorm: false)
+            #expect(config.parameterCount == (try UNet(config)).parameterCount)
+        }
+        do {
+            try c.checkFits(batch: 128, size: 256, training: true, available: 4e9)
+            Issue.record("accepted")
+        } catch let error as ModelError {
+            let fits = c.largestBatch(size: 256, within: 4e9)
+            #expect(fits >= 1 && fits < 128 && error.description.contains("at most \(fits)") && error.description.contains("GB"), "\(error)")
+        }
+        try c.checkFits(batch: 8, size: 256, training: true, available: 4e9)
     }
 }

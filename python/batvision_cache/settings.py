@@ -26,7 +26,30 @@ TRAINING_DEFAULTS = {
     "best_metric": "rmse", "shuffle": "true", "seed": "0", "generator": "unet_256", "num_downs": "null",
     "ngf": "64", "prediction_samples": "4", "clip_grad_norm": "1.0", "output_dir": ".",
     "use_wandb": "false", "wandb_project": "batvision", "wandb_entity": "null", "wandb_mode": "disabled",
+    "threads": "null",
 }
+
+# Swift's train resolves (and so records) neither of these: they are ingest's.
+NOT_RECORDED = ("dataset_dir", "location_blacklist")
+# A flag's value is recorded as Swift prints the parsed value (``1e-3`` -> ``0.001``).
+FLOAT_KEYS = ("learning_rate", "l1_weight", "silog_weight", "silog_lambda", "clip_grad_norm", "max_depth")
+INT_KEYS = ("batch_size", "epochs", "validation_iter", "saving_checkpoints", "checkpoints", "num_downs", "ngf",
+            "prediction_samples", "images_size", "seed", "threads")
+
+
+def flag_text(key, value):
+    """A flag's text as the Swift tool records it once parsed."""
+    v = str(value)
+    if v in ("", "null", "none", "None", "~"):
+        return "null" if v else v
+    try:
+        if key in FLOAT_KEYS:
+            return repr(float(v))
+        if key in INT_KEYS:
+            return str(int(v))
+    except ValueError:
+        pass
+    return v
 
 FEATURE_FLAGS = ("dataset_dir", "manifest", "cache_dir", "audio_format", "max_depth", "depth_norm", "images_size",
                  "preprocess")
@@ -176,11 +199,14 @@ def load(dataset, conf_dir="conf", flags=None, switches=()):
             s.merge(parse_yaml(p), p)
     s.set("dataset", dataset)
     for k, v in (flags or {}).items():
-        s.set(k, v)
+        s.set(k, flag_text(k, v))
     for k in switches:
         s.set(k, "true")
     for k, v in TRAINING_DEFAULTS.items():
         s.set_default(k, v)
+    for k in NOT_RECORDED:
+        s.values.pop(k, None)
+        s.origins.pop(k, None)
     return s
 
 

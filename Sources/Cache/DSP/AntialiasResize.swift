@@ -6,11 +6,10 @@ import Foundation
 /// the height pass, each a normalised weighted sum over a window of input pixels, summed
 /// in PyTorch's order and precision (float32).
 ///
-/// Assumes finite pixels: the 8-wide blocks multiply out-of-window inputs by a weight of
-/// 0, which is exact for finite values but spreads a NaN or infinity to the neighbouring
-/// outputs of its block (torchvision spreads it only to outputs whose window holds it).
-/// Depth is made finite before resizing (nan_to_num, clip); audio features are finite
-/// unless the recording itself holds NaN or infinity.
+/// The 8-wide blocks of the width pass multiply out-of-window inputs by a weight of 0,
+/// exact for finite values; a row holding a NaN or infinity goes through the per-output
+/// pass instead (`horizontalExact`), so it reaches only the outputs whose window holds it,
+/// as in torchvision (a V1 recording may hold them).
 public struct AntialiasResize: Sendable {
     /// For one axis: per output index, the first input index, the tap count and the
     /// weights (flattened, `stride` per output).
@@ -165,6 +164,26 @@ public struct AntialiasResize: Sendable {
         }
     }
 
+    /// The width pass of one row, output by output over its own window only (PyTorch's
+    /// order): for rows holding NaN or infinity, where a block's 0 * NaN would spread them.
+    func horizontalExact(_ row: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        if inputWidth == outputWidth {
+            out.update(from: row, count: inputWidth)
+            return
+        }
+        for i in 0..<outputWidth {
+            var acc: Float = 0
+            for j in 0..<cols.counts[i] { acc += row[cols.starts[i] + j] * cols.weights[i * cols.stride + j] }
+            out[i] = acc
+        }
+    }
+
+    @inline(__always)
+    func isFinite(_ row: UnsafePointer<Float>) -> Bool {
+        for x in 0..<inputWidth where !row[x].isFinite { return false }
+        return true
+    }
+
     /// The height pass: `tmp` is [inputHeight, outputWidth], `out` [outputHeight, outputWidth].
     func vertical(_ tmp: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
         let ow = outputWidth
@@ -213,12 +232,19 @@ public struct AntialiasResize: Sendable {
             var y = 0
             while y + 4 <= inputHeight {
                 for r in 0..<4 { fill(y + r, rows + r * rowStride) }
-                horizontal4(rows, rowStride: rowStride, into: base + y * outputWidth)
+                if (0..<4).allSatisfy({ isFinite(rows + $0 * rowStride) }) {
+                    horizontal4(rows, rowStride: rowStride, into: base + y * outputWidth)
+                } else {
+                    for r in 0..<4 {
+                        let row = rows + r * rowStride, dst = base + (y + r) * outputWidth
+                        if isFinite(row) { horizontal(row, into: dst) } else { horizontalExact(row, into: dst) }
+                    }
+                }
                 y += 4
             }
             while y < inputHeight {
                 fill(y, rows)
-                horizontal(rows, into: base + y * outputWidth)
+                if isFinite(rows) { horizontal(rows, into: base + y * outputWidth) } else { horizontalExact(rows, into: base + y * outputWidth) }
                 y += 1
             }
             vertical(base, into: out)

@@ -1,3 +1,4 @@
+import Foundation
 import CFFTW
 
 /// A single-precision real-to-complex FFT of one size on FFTW.
@@ -40,10 +41,21 @@ public final class RealFFT: @unchecked Sendable {
         self.size = size
         let ws = Workspace(size: size)
         // FFTW_ESTIMATE: deterministic plans (MEASURE may pick different algorithms per run).
+        Self.planner.lock()
         plan = fftwf_plan_dft_r2c_1d(Int32(size), ws.input, ws.output, UInt32(FFTW_ESTIMATE))
+        Self.planner.unlock()
     }
 
-    deinit { fftwf_destroy_plan(plan) }
+    deinit {
+        Self.planner.lock()
+        fftwf_destroy_plan(plan)
+        Self.planner.unlock()
+    }
+
+    /// FFTW's planner (creating and destroying plans) is not thread-safe, and extractors
+    /// are built on several threads (tests in parallel, workers): one lock for the process,
+    /// as FFTW's planner state is the process's too. Executing a plan needs no lock.
+    private static let planner = NSLock()
 
     public func makeWorkspace() -> Workspace { Workspace(size: size) }
 

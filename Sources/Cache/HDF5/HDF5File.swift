@@ -29,6 +29,14 @@ public final class HDF5File {
 
     deinit { close() }
 
+    /// Whether this HDF5 build may be called from several threads at once (Debian's is);
+    /// `BatchStream` reads ahead on a thread of its own only then.
+    public static var libraryIsThreadSafe: Bool {
+        _ = H5open()
+        var safe: hbool_t = false
+        return H5is_library_threadsafe(&safe) >= 0 && safe
+    }
+
     /// Closes the file (every dataset handle must be released first); idempotent.
     public func close() {
         if isOpen { H5Fclose(id) }

@@ -28,6 +28,11 @@ struct BenchReadCommand: ParsableCommand {
     @Option(name: .customLong("epochs"), help: "Passes over the cache.")
     var epochs: Int = 1
 
+    func validate() throws {
+        guard (1...65_536).contains(batchSize) else { throw ValidationError("--batch_size \(batchSize): expected 1 to 65536") }
+        guard (1...1000).contains(epochs) else { throw ValidationError("--epochs \(epochs): expected 1 to 1000") }
+    }
+
     func run() throws {
         var url = URL(fileURLWithPath: cache)
         if !url.path.hasSuffix(".h5") { url = url.appendingPathComponent("features.h5") }
@@ -55,6 +60,14 @@ struct BenchTrainCommand: ParsableCommand {
     var steps: Int = 3
     @Option(help: "Untimed steps first.")
     var warmup: Int = 2
+
+    func validate() throws {
+        guard (5...UNetConfig.maxLevels).contains(numDowns) else { throw ValidationError("--num_downs \(numDowns): expected 5 to \(UNetConfig.maxLevels)") }
+        guard (1...UNetConfig.maxFilters).contains(ngf) else { throw ValidationError("--ngf \(ngf): expected 1 to \(UNetConfig.maxFilters)") }
+        guard (1...4096).contains(size) else { throw ValidationError("--size \(size): expected 1 to 4096") }
+        guard (1...65_536).contains(batch) else { throw ValidationError("--batch \(batch): expected 1 to 65536") }
+        guard (1...10_000).contains(steps), (0...1000).contains(warmup) else { throw ValidationError("--steps 1 to 10000 and --warmup 0 to 1000") }
+    }
 
     func run() throws {
         let r = try TrainStepBenchmark.run(numDowns: numDowns, ngf: ngf, size: size, batch: batch, steps: steps, warmup: warmup)

@@ -32,6 +32,10 @@ struct ValidateCommand: ParsableCommand {
     @Flag(name: .customLong("quiet"), help: "No progress display.")
     var quiet = false
 
+    func validate() throws {
+        guard recheck >= 0 else { throw ValidationError("--recheck \(recheck): expected 0 or more samples") }
+    }
+
     func run() throws {
         let m = try Manifest.load(from: URL(fileURLWithPath: manifest))
         if let cache {
@@ -58,6 +62,8 @@ struct ValidateCommand: ParsableCommand {
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue {
             url = url.appendingPathComponent("features.h5")
         }
+        // At most every sample once: the count printed is the count recomputed.
+        let recheck = min(self.recheck, m.samples.count)
         let root = recheck > 0 ? try DatasetRoot(URL(fileURLWithPath: datasetDir ?? m.datasetDir)) : nil
         let findings = try CacheValidator(cachePath: url, manifest: m, root: root, recheck: recheck).run()
         if json {

@@ -24,20 +24,14 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("ngf"), help: "Filters of the first level (64 in the paper; 16 or 8 for quick CPU runs).")
     var ngf: Int?
 
-    /// The most levels any input can use: 2^12 = 4096, the largest images_size.
-    static let maxLevels = 12
-    /// Filters of the first level beyond which no machine holds the model (ngf 1024 is
-    /// about 13 billion parameters for unet_256).
-    static let maxFilters = 1024
-
     func config(depthNorm: Bool, _ r: inout SettingsResolver) throws -> UNetConfig {
         let generator = try r.value("generator", flag: generator)
         let downs = try r.optional("num_downs", flag: numDowns) ?? generator.levels
-        guard (5...Self.maxLevels).contains(downs) else {
+        guard (5...UNetConfig.maxLevels).contains(downs) else {
             throw SettingError.invalid(key: "num_downs", value: "\(downs)", origin: r.origin(of: "num_downs"),
-                                       expected: "a value from 5 to \(Self.maxLevels)")
+                                       expected: "a value from 5 to \(UNetConfig.maxLevels)")
         }
-        let filters = try r.number("ngf", flag: ngf, in: 1...Self.maxFilters)
+        let filters = try r.number("ngf", flag: ngf, in: 1...UNetConfig.maxFilters)
         return UNetConfig(numDowns: downs, ngf: filters, depthNorm: depthNorm)
     }
 }

@@ -21,15 +21,12 @@ struct FeatureOptions: ParsableArguments {
     @Option(name: .customLong("preprocess"), help: "How features become S x S images.")
     var preprocess: Preprocess?
 
-    /// The largest max_depth accepted: no depth camera sees a kilometre.
-    static let maxDepthLimit = 1000.0
-
     func config(dataset: DatasetKind, _ r: inout SettingsResolver) throws -> FeatureConfig {
         let format = try r.value("audio_format", flag: audioFormat)
         let depth = try r.optional("max_depth", flag: maxDepth)
-        if let depth, !(depth > 0 && depth <= Self.maxDepthLimit) {
+        if let depth, !(depth > 0 && depth <= FeatureConfig.maxDepthLimit) {
             throw SettingError.invalid(key: "max_depth", value: depth.settingText, origin: r.origin(of: "max_depth"),
-                                       expected: "metres above 0 and at most \(Int(Self.maxDepthLimit)), or null")
+                                       expected: "metres above 0 and at most \(Int(FeatureConfig.maxDepthLimit)), or null")
         }
         let norm = try r.bool("depth_norm", flag: depthNorm?.value)
         let size = try r.number("images_size", flag: imagesSize, in: 1...4096)

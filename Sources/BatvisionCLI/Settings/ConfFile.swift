@@ -5,9 +5,14 @@ import Yams
 /// One YAML conf file (`conf/dataset/<dataset>.yaml`, `conf/mode/*.yaml`,
 /// `conf/model/*.yaml`): a flat mapping of setting keys to values, each value kept as
 /// text until the setting that reads it parses it.
-enum ConfFile {
+public enum ConfFile {
     static func read(_ url: URL) throws -> [String: String] {
-        let text = String(decoding: try readFile(url), as: UTF8.self)
+        try parse(String(decoding: try readFile(url), as: UTF8.self), path: url.path)
+    }
+
+    /// The settings of a conf file's text; `path` names it in errors.
+    public static func parse(_ text: String, path: String) throws -> [String: String] {
+        let url = URL(fileURLWithPath: path)
         let node: Any?
         do { node = try Yams.load(yaml: text) } catch {
             throw SettingError.conf(path: url.path, reason: "not valid YAML: \(error)")

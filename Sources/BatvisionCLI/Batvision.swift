@@ -2,9 +2,8 @@ import ArgumentParser
 import Foundation
 import Support
 
-@main
-struct Batvision: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct Batvision: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "batvision",
         abstract: "Echo-to-depth research on the Batvision datasets: ingest, featurize, train, evaluate.",
         discussion: """
@@ -19,9 +18,11 @@ struct Batvision: ParsableCommand {
         """,
         subcommands: [SynthCommand.self, IngestCommand.self, FeaturizeCommand.self, MergeCommand.self, TrainCommand.self, EvalCommand.self, ValidateCommand.self, BenchCommand.self])
 
+    public init() {}
+
     /// Exit status: 0 success, 1 findings, 2 errors that stopped the command (bad data,
     /// bad conf files), 64 usage errors (bad flags).
-    static func main() {
+    public static func main() {
         setvbuf(stdout, nil, _IOLBF, 0)  // progress lines reach a log file as they happen
         do {
             var command = try parseAsRoot()
