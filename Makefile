@@ -3,7 +3,7 @@
 DEBIAN_PACKAGES := libsndfile1-dev libfftw3-dev libhdf5-dev libpng-dev libopenblas-dev pkg-config
 SWIFT ?= swift
 
-.PHONY: deps build test demo clean-demo test-python test-torch
+.PHONY: deps build test demo clean-demo test-python test-torch fuzz
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -60,3 +60,8 @@ test-python: deps $(VENV_PY)/.installed
 test-torch: deps $(VENV_TORCH)/.installed
 	@test -x "$(BATVISION_BIN)" || $(SWIFT) build -c release
 	cd python && BATVISION_BIN="$(BATVISION_BIN)" OMP_NUM_THREADS=1 ../$(VENV_TORCH)/bin/python -m pytest -q tests/test_torch_*.py
+
+# libFuzzer harnesses for every reader of untrusted input (docs/reliability.md): 30 s each;
+# FUZZ_SECONDS=600 make fuzz for the long runs. Not part of `make test`.
+fuzz: deps
+	./scripts/fuzz.sh

@@ -11,6 +11,9 @@ public enum CacheResolver {
         parts += ["--cache_dir \(cacheDir.path)", "--audio_format \(config.audioFormat.rawValue)",
                   "--max_depth \(config.maxDepth.map { "\($0)" } ?? "null")", "--depth_norm \(config.depthNorm)",
                   "--images_size \(config.imagesSize)"]
+        if config.depthResize != .reference { parts.append("--depth_resize \(config.depthResize.rawValue)") }
+        if config.audioOffset != 0 { parts.append("--audio_offset \(config.audioOffset)") }
+        if let t = config.audioCutMs { parts.append("--audio_cut_ms \(t)") }
         return parts.joined(separator: " ")
     }
 

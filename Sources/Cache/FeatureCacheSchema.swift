@@ -26,6 +26,9 @@ public enum FeatureCacheSchema {
         try file.setAttribute("depth_norm", config.depthNorm ? 1 : 0)
         try file.setAttribute("images_size", config.imagesSize)
         try file.setAttribute("preprocess", config.preprocess.rawValue)
+        try file.setAttribute("depth_resize", config.depthResize.rawValue)
+        try file.setAttribute("audio_offset", config.audioOffset)
+        try file.setAttribute("audio_cut_ms", config.audioCutMs ?? .nan)
         try file.setAttribute("manifest_digest", manifestDigest)
         try file.setAttribute("tool_version", Ingest.toolVersion)
     }
@@ -54,7 +57,11 @@ public enum FeatureCacheSchema {
         guard let norm = file.intAttribute("depth_norm") else { throw fail("depth_norm") }
         guard let size = file.intAttribute("images_size") else { throw fail("images_size") }
         guard let pre = file.stringAttribute("preprocess").flatMap(Preprocess.init(rawValue:)) else { throw fail("preprocess") }
+        // Caches written before these options were reference caches.
+        guard let resize = DepthResize(rawValue: file.stringAttribute("depth_resize") ?? "reference") else { throw fail("depth_resize") }
+        let cut = file.doubleAttribute("audio_cut_ms") ?? .nan
         return try FeatureConfig(dataset: ds, audioFormat: fmt, maxDepth: md.isNaN ? nil : md, depthNorm: norm != 0,
-                                 imagesSize: size, preprocess: pre)
+                                 imagesSize: size, preprocess: pre, depthResize: resize,
+                                 audioOffset: file.intAttribute("audio_offset") ?? 0, audioCutMs: cut.isNaN ? nil : cut)
     }
 }

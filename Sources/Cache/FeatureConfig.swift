@@ -7,6 +7,18 @@ public enum AudioFormat: String, Codable, CaseIterable, Sendable {
     case waveform
 }
 
+/// How the depth target is brought to S x S.
+public enum DepthResize: String, Codable, CaseIterable, Sendable {
+    /// torchvision's bilinear antialiased resize over the map with its holes (0) included,
+    /// as the reference loaders do: holes smear into small "depths" at their borders.
+    case reference
+    /// The nearest source pixel (torch's `nearest`: index floor(dst * in / out)).
+    case nearest
+    /// The area-weighted mean of the valid (> 0) source pixels in each output pixel's
+    /// footprint; 0 where the footprint holds none. Invents no depth.
+    case validArea = "valid_area"
+}
+
 /// How features and depth become S x S images. The Batvision loaders only resize.
 public enum Preprocess: String, Codable, CaseIterable, Sendable {
     case resize
@@ -31,15 +43,26 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
     public var depthNorm: Bool
     public var imagesSize: Int
     public var preprocess: Preprocess
+    /// Depth target resizing (default: the reference's).
+    public var depthResize: DepthResize = .reference
+    /// Samples skipped at the start of every recording before the window (default 0).
+    public var audioOffset = 0
+    /// The window's length in milliseconds after the offset; nil = each loader's reference
+    /// window (V2 with max_depth: 2 * max_depth / 340 s; otherwise the whole recording).
+    public var audioCutMs: Double?
 
     public init(dataset: DatasetKind, audioFormat: AudioFormat, maxDepth: Double?, depthNorm: Bool,
-                imagesSize: Int, preprocess: Preprocess = .resize) throws {
+                imagesSize: Int, preprocess: Preprocess = .resize, depthResize: DepthResize = .reference,
+                audioOffset: Int = 0, audioCutMs: Double? = nil) throws {
         self.dataset = dataset
         self.audioFormat = audioFormat
         self.maxDepth = maxDepth
         self.depthNorm = depthNorm
         self.imagesSize = imagesSize
         self.preprocess = preprocess
+        self.depthResize = depthResize
+        self.audioOffset = audioOffset
+        self.audioCutMs = audioCutMs
         try validate()
     }
 
@@ -56,6 +79,12 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
         }
         if let m = maxDepth, !(m > 0 && m <= Self.maxDepthLimit) {
             throw CacheError.config("--max_depth must be above 0 and at most \(Int(Self.maxDepthLimit)) metres, got \(m)")
+        }
+        guard (0...Self.maxAudioOffset).contains(audioOffset) else {
+            throw CacheError.config("--audio_offset must be 0 to \(Self.maxAudioOffset) samples, got \(audioOffset)")
+        }
+        if let t = audioCutMs, !(t >= 1 && t <= Self.maxAudioCutMs) {
+            throw CacheError.config("--audio_cut_ms must be 1 to \(Int(Self.maxAudioCutMs)) ms, got \(t)")
         }
         guard imagesSize > 0 && imagesSize <= 4096 else {
             throw CacheError.config("--images_size must be between 1 and 4096, got \(imagesSize)")
@@ -76,17 +105,64 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
         return p
     }
 
-    /// Samples kept from the start of each recording (V2 with max_depth), else nil.
+    public static let maxAudioOffset = 10 * 44100
+    public static let maxAudioCutMs = 10_000.0
+
+    /// Samples kept after the offset: `--audio_cut_ms`, else the V2 loader's cut (with
+    /// max_depth), else nil (all of it).
     public var cutSamples: Int? {
+        if let t = audioCutMs { return Int(t / 1000 * Double(Self.sampleRate)) }
         guard dataset == .batvisionv2, let m = maxDepth else { return nil }
         return Int((2 * m / Self.speedOfSound) * Double(Self.sampleRate))
     }
 
+    /// The samples of a recording of `frames` that the features use: from `audioOffset`,
+    /// at most `cutSamples` of them.
+    public func window(frames: Int) -> Range<Int> {
+        let start = min(audioOffset, frames)
+        let length = min(frames - start, cutSamples ?? (frames - start))
+        return start..<(start + length)
+    }
+
     /// Shape of one sample's audio features: [2, S, S], or [2, L] for waveform.
     public func audioShape(frames: Int) -> [Int] {
-        if audioFormat == .waveform { return [2, min(frames, cutSamples ?? frames)] }
+        if audioFormat == .waveform { return [2, window(frames: frames).count] }
         return [2, imagesSize, imagesSize]
     }
 
     public var depthShape: [Int] { [1, imagesSize, imagesSize] }
+}
+
+extension FeatureConfig {
+    enum CodingKeys: String, CodingKey {
+        case dataset, audioFormat, maxDepth, depthNorm, imagesSize, preprocess, depthResize, audioOffset, audioCutMs
+    }
+
+    /// The options added after the first caches are written only when they differ from the
+    /// reference, so a reference config encodes (and so keys its cache) exactly as before.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(dataset, forKey: .dataset)
+        try c.encode(audioFormat, forKey: .audioFormat)
+        try c.encodeIfPresent(maxDepth, forKey: .maxDepth)
+        try c.encode(depthNorm, forKey: .depthNorm)
+        try c.encode(imagesSize, forKey: .imagesSize)
+        try c.encode(preprocess, forKey: .preprocess)
+        if depthResize != .reference { try c.encode(depthResize, forKey: .depthResize) }
+        if audioOffset != 0 { try c.encode(audioOffset, forKey: .audioOffset) }
+        try c.encodeIfPresent(audioCutMs, forKey: .audioCutMs)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dataset = try c.decode(DatasetKind.self, forKey: .dataset)
+        audioFormat = try c.decode(AudioFormat.self, forKey: .audioFormat)
+        maxDepth = try c.decodeIfPresent(Double.self, forKey: .maxDepth)
+        depthNorm = try c.decode(Bool.self, forKey: .depthNorm)
+        imagesSize = try c.decode(Int.self, forKey: .imagesSize)
+        preprocess = try c.decode(Preprocess.self, forKey: .preprocess)
+        depthResize = try c.decodeIfPresent(DepthResize.self, forKey: .depthResize) ?? .reference
+        audioOffset = try c.decodeIfPresent(Int.self, forKey: .audioOffset) ?? 0
+        audioCutMs = try c.decodeIfPresent(Double.self, forKey: .audioCutMs)
+    }
 }

@@ -55,7 +55,10 @@ public final class FeatureExtractor: @unchecked Sendable {
     }
 
     /// Samples of each channel that the features use (the V2 cut, if any).
-    public func usedLength(_ clip: AudioClip) -> Int { min(clip.frames, config.cutSamples ?? clip.frames) }
+    public func usedLength(_ clip: AudioClip) -> Int { config.window(frames: clip.frames).count }
+
+    /// The first sample of each channel that the features use (`--audio_offset`).
+    func firstSample(_ clip: AudioClip) -> Int { config.window(frames: clip.frames).lowerBound }
 
     /// Shape of one channel's time-frequency plane before resizing: [bins|mels, frames].
     public func planeShape(length: Int) -> (rows: Int, frames: Int) {
@@ -70,7 +73,7 @@ public final class FeatureExtractor: @unchecked Sendable {
         let p = spectrogram.parameters
         let frames = p.frames(length: length)
         try clip.samples.withUnsafeBufferPointer { all in
-            let start = c * clip.frames
+            let start = c * clip.frames + firstSample(clip)
             let signal = UnsafeBufferPointer(rebasing: all[start..<(start + length)])
             if let mel {
                 if ws.spec.count < p.bins * frames { ws.spec = [Float](repeating: 0, count: p.bins * frames) }
@@ -89,7 +92,8 @@ public final class FeatureExtractor: @unchecked Sendable {
         try requireBinaural(clip)
         let length = usedLength(clip)
         if config.audioFormat == .waveform {
-            return (Array(clip.channel(0).prefix(length)) + Array(clip.channel(1).prefix(length)), [2, length])
+            let first = firstSample(clip)
+            return (Array(clip.channel(0).dropFirst(first).prefix(length)) + Array(clip.channel(1).dropFirst(first).prefix(length)), [2, length])
         }
         let (rows, frames) = planeShape(length: length)
         var out = [Float](repeating: 0, count: 2 * rows * frames)
@@ -109,7 +113,8 @@ public final class FeatureExtractor: @unchecked Sendable {
             let l = out.count / 2
             guard l <= usedLength(clip) else { throw CacheError.feature("waveform of \(usedLength(clip)) samples, \(l) needed") }
             clip.samples.withUnsafeBufferPointer { all in
-                for c in 0..<2 { for i in 0..<l { out[c * l + i] = all[c * clip.frames + i] } }
+                let first = firstSample(clip)
+                for c in 0..<2 { for i in 0..<l { out[c * l + i] = all[c * clip.frames + first + i] } }
             }
             return
         }

@@ -79,8 +79,7 @@ public struct Featurizer {
 
     /// Waveform length shared by every sample (the shortest, after the cut).
     var waveformLength: Int {
-        let frames = manifest.samples.map(\.audioInfo.frames).min() ?? 0
-        return min(frames, config.cutSamples ?? frames)
+        manifest.samples.map { config.window(frames: $0.audioInfo.frames).count }.min() ?? 0
     }
 
     func audioShape() -> [Int] {
@@ -150,10 +149,10 @@ public struct Featurizer {
     func checkAudioLengths(_ samples: [SampleRecord]) throws {
         guard config.audioFormat != .waveform else { return }
         let minimum = config.stft.nFFT / 2 + 1
-        let short = samples.filter { min($0.audioInfo.frames, config.cutSamples ?? $0.audioInfo.frames) < minimum }
+        let short = samples.filter { config.window(frames: $0.audioInfo.frames).count < minimum }
         guard !short.isEmpty else { return }
         let listed = short.prefix(10).map { "\($0.id) (\($0.audio.map(\.path).joined(separator: ", ")): \($0.audioInfo.frames) samples)" }
-        throw CacheError.config("\(short.count) recording(s) are shorter than the \(minimum) samples the STFT needs (n_fft \(config.stft.nFFT)): " + listed.joined(separator: "; ") + (short.count > 10 ? "; ..." : "") + ". Remove their rows from the split CSVs and run ingest again, or use --audio_format waveform")
+        throw CacheError.config("\(short.count) recording(s) are shorter than the \(minimum) samples the STFT needs (n_fft \(config.stft.nFFT)): " + listed.joined(separator: "; ") + (short.count > 10 ? "; ..." : "") + ". Remove their rows from the split CSVs and run ingest again, lower --audio_offset, or use --audio_format waveform")
     }
 
     /// Computes and writes every sample not yet in the partial file, batch by batch;

@@ -22,7 +22,14 @@ public struct EvaluationConfig: Equatable, Sendable {
     public var runName: String
     public var outputDir: URL
     public var checkpoint: CheckpointChoice = .latest
-    public var split: Split = .test
+    /// The splits evaluated (test, val or both), each also reported on its own.
+    public var splits: [Split] = [.test]
+    public var evaluationProtocol = EvaluationProtocol.reference
+    /// The dataset root for `--raw_depth` (default: the manifest's).
+    public var datasetDir: URL?
+    /// Evaluate against depth targets resized this way (a cache of the checkpoint's own
+    /// features but this `depth_resize`), e.g. a reference-trained model on valid_area targets.
+    public var targetDepthResize: DepthResize?
     public var statDir: URL
     /// Metres per bin of the depth-binned breakdown.
     public var depthBin = 2.0
@@ -45,7 +52,13 @@ public struct EvaluationConfig: Equatable, Sendable {
     }
 
     public func validate() throws {
-        guard split != .train else { throw EvalError.config("eval_on train: expected test or val") }
+        guard !splits.isEmpty, !splits.contains(.train) else { throw EvalError.config("eval_on: expected test, val or both") }
+        let p = evaluationProtocol
+        guard p.minDepth >= 0, p.minDepth.isFinite else { throw EvalError.config("min_depth \(p.minDepth): expected 0 or more metres") }
+        if let m = p.maxEvalDepth, !(m > p.minDepth && m.isFinite) {
+            throw EvalError.config("max_eval_depth \(m): expected more metres than min_depth \(p.minDepth)")
+        }
+        if p.rawDepth && manifest == nil { throw EvalError.config("--raw_depth needs --manifest (the raw maps are read through it)") }
         guard depthBin.isFinite, depthBin > 0 else { throw EvalError.config("depth_bin \(depthBin): expected a positive number of metres") }
         guard batchSize >= 1 else { throw EvalError.config("batch size \(batchSize): expected at least 1") }
     }

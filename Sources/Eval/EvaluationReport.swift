@@ -47,9 +47,27 @@ public struct EvaluationReport {
         func row(_ label: String, _ m: [String: Double]) -> String {
             label.padding(toLength: 22, withPad: " ", startingAt: 0) + names.map { String(format: "%9.4f", m[$0] ?? .nan) }.joined()
         }
-        var out = ["".padding(toLength: 22, withPad: " ", startingAt: 0) + names.map { $0.leftPadded(9) }.joined()]
+        var out: [String] = []
+        let p = summary.evaluationProtocol
+        if p != .reference {
+            out.append("protocol: gt >= \(p.minDepth) m\(p.maxEvalDepth.map { ", gt <= \($0) m" } ?? "")\(p.rawDepth ? ", raw depth maps at native resolution" : "")")
+        }
+        out.append("".padding(toLength: 22, withPad: " ", startingAt: 0) + names.map { $0.leftPadded(9) }.joined())
         out.append(row("model", summary.metrics))
+        out.append(row("model, per pixel", summary.pooledMetrics))
         out.append(row("constant predictor", summary.constantPredictor))
+        out.append(row("constant, per pixel", summary.constantPooled))
+        if summary.perSplit.count > 1 {
+            out.append("")
+            for (split, g) in summary.perSplit.sorted(by: { $0.key < $1.key }) { out.append(row("\(split) (\(g.samples))", g.metrics)) }
+        }
+        if !summary.perLocation.isEmpty {
+            out.append("")
+            out.append("by location (per-image mean)")
+            for (location, g) in summary.perLocation.sorted(by: { $0.key < $1.key }) {
+                out.append(row(String("\(location) (\(g.samples))".prefix(22)), g.metrics))
+            }
+        }
         out.append("")
         out.append("by ground-truth depth      pixels      rmse   abs_rel   | constant: rmse   abs_rel")
         for (b, c) in zip(summary.depthBins, summary.constantDepthBins) where b.pixels > 0 {

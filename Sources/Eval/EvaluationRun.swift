@@ -29,8 +29,10 @@ public struct EvaluationRun {
         let directories = RunDirectories(outputDir: config.outputDir, runName: config.runName)
         let url = try CheckpointLocator.resolve(config.checkpoint, directories: directories)
         let (tensors, info) = try Checkpoint.read(url)
-        let (modelConfig, featureConfig, digest) = try CheckpointLocator.configuration(of: info, tensors: tensors,
+        let (modelConfig, checkpointFeatures, digest) = try CheckpointLocator.configuration(of: info, tensors: tensors,
                                                                                        features: config.features, source: url.path)
+        var featureConfig = checkpointFeatures
+        if let resize = config.targetDepthResize { featureConfig.depthResize = resize }
         let cache: FeatureCache
         if let digest {
             cache = try CacheResolver.open(featureConfig, manifestDigest: digest, cacheDir: config.cacheDir, manifest: config.manifest)
@@ -40,19 +42,28 @@ public struct EvaluationRun {
             }
             cache = try CacheResolver.open(featureConfig, manifest: manifest, cacheDir: config.cacheDir)
         }
+        var notes: [String] = []
         try modelConfig.checkFits(batch: max(1, min(config.batchSize, 64)), size: featureConfig.imagesSize, training: false)
         let model = try UNet(modelConfig, par: config.threads)
         try model.load(stateDict: tensors, source: url.path)
 
-        var evaluator = Evaluator(model: model, cache: cache, split: config.split)
+        var evaluator = Evaluator(model: model, cache: cache, splits: config.splits)
         evaluator.batchSize = max(1, min(config.batchSize, 64))
         evaluator.binWidth = config.depthBin
-        var notes: [String] = []
+        evaluator.evaluationProtocol = config.evaluationProtocol
+        if config.evaluationProtocol.rawDepth, let manifestURL = config.manifest {
+            let manifest = try Manifest.load(from: manifestURL)
+            guard manifest.digest == cache.manifestDigest else {
+                throw EvalError.config("--raw_depth: \(manifestURL.path) is not the manifest the cache was built from")
+            }
+            evaluator.raw = RawDepthSource(manifest: manifest, root: try DatasetRoot(config.datasetDir ?? URL(fileURLWithPath: manifest.datasetDir)))
+            notes.append("raw depth: ground truth at each map's native resolution; the picture sheet still shows the cached targets")
+        }
         if featureConfig.maxDepth == nil {
             notes.append("max_depth is not set in these features: depth bins and the sheet's colour scale end at \(Int(Evaluator.defaultBinLimit)) m")
         }
         let (samples, summary) = try evaluator.run(checkpointName: url.path, epoch: info?.epoch)
-        guard !samples.isEmpty else { throw EvalError.emptySplit(cache: cache.path.path, split: config.split.rawValue) }
+        guard !samples.isEmpty else { throw EvalError.emptySplit(cache: cache.path.path, split: summary.split) }
         let report = EvaluationReport(samples: samples, summary: summary)
         let panels = try evaluator.panels(report.bestMedianWorst().map(\.sample))
         let tag: String
@@ -64,7 +75,7 @@ public struct EvaluationRun {
             tag = url.deletingPathExtension().lastPathComponent
         }
         let outDir = config.statDir.appendingPathComponent(Self.folderName(info?.runName ?? url.deletingPathExtension().lastPathComponent))
-        let files = try report.write(to: outDir, prefix: "\(tag)_\(config.split.rawValue)", panels: panels,
+        let files = try report.write(to: outDir, prefix: "\(tag)_\(summary.split)", panels: panels,
                                      maxDepth: featureConfig.maxDepth ?? evaluator.binLimit)
         return Outcome(checkpoint: url, cache: cache.path, report: report, files: files, notes: notes)
     }

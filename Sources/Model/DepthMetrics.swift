@@ -31,16 +31,55 @@ public struct DepthMetrics: Equatable, Sendable, Codable {
     /// Lower is better for the errors, higher for delta1-3.
     public static func higherIsBetter(_ name: String) -> Bool { name.hasPrefix("delta") }
 
-    public init(gt: UnsafePointer<Float>, pred: UnsafePointer<Float>, count: Int) {
-        var n = 0
-        var a1 = 0, a2 = 0, a3 = 0
-        var sq = 0.0, rel = 0.0, lg = 0.0, ab = 0.0
+    /// One sample's metrics over pixels with gt > 0 (and inside `range`, when given).
+    public init(gt: UnsafePointer<Float>, pred: UnsafePointer<Float>, count: Int, range: DepthRange = .reference) {
+        var sums = DepthMetricSums()
+        sums.add(gt: gt, pred: pred, count: count, range: range)
+        self = sums.metrics
+    }
+
+    /// The mean over samples (the reported figure).
+    public static func mean(_ all: [DepthMetrics]) -> DepthMetrics {
+        guard !all.isEmpty else { return DepthMetrics(values: Array(repeating: 0, count: 7)) }
+        var sums = [Double](repeating: 0, count: 7)
+        for m in all { for (k, v) in m.values.enumerated() { sums[k] += v } }
+        return DepthMetrics(values: sums.map { $0 / Double(all.count) })
+    }
+}
+
+/// Which ground-truth pixels count: gt > 0 (the reference), and optionally gt >= min
+/// (`eval --min_depth`) and gt <= max (`--max_eval_depth`), in metres.
+public struct DepthRange: Equatable, Sendable, Codable {
+    public var min: Float
+    public var max: Float
+
+    public init(min: Float = 0, max: Float = .infinity) {
+        self.min = min
+        self.max = max
+    }
+
+    public static let reference = DepthRange()
+
+    @inline(__always)
+    public func contains(_ g: Float) -> Bool { g > 0 && g >= min && g <= max }
+}
+
+/// The sums behind SPEC section 5's metrics, over one sample (the reference's per-image
+/// figures) or pooled over many (per-pixel aggregation), with numpy's float32 arithmetic.
+public struct DepthMetricSums: Sendable {
+    public private(set) var pixels = 0
+    var a1 = 0, a2 = 0, a3 = 0
+    var sq = 0.0, rel = 0.0, lg = 0.0, ab = 0.0
+
+    public init() {}
+
+    public mutating func add(gt: UnsafePointer<Float>, pred: UnsafePointer<Float>, count: Int, range: DepthRange = .reference) {
         let t1: Float = 1.25, t2: Float = 1.25 * 1.25, t3: Float = 1.25 * 1.25 * 1.25
         for i in 0..<count {
             let g = gt[i]
-            guard g > 0 else { continue }
+            guard range.contains(g) else { continue }
             let p = pred[i]
-            n += 1
+            pixels += 1
             let thresh = Swift.max(g / p, p / g)  // numpy.maximum: NaN propagates
             if thresh < t1 { a1 += 1 }
             if thresh < t2 { a2 += 1 }
@@ -51,18 +90,20 @@ public struct DepthMetrics: Equatable, Sendable, Codable {
             lg += Double(abs(Foundation.log10(g) - Foundation.log10(p)))
             ab += Double(abs(diff))
         }
-        let m = Double(n)
+    }
+
+    public mutating func add(_ other: DepthMetricSums) {
+        pixels += other.pixels
+        a1 += other.a1; a2 += other.a2; a3 += other.a3
+        sq += other.sq; rel += other.rel; lg += other.lg; ab += other.ab
+    }
+
+    /// The metrics of everything added (NaN, e.g. no valid pixel, becomes 0).
+    public var metrics: DepthMetrics {
+        let m = Double(pixels)
         // Means are float32 results in numpy; rmse is sqrt of the float32 mean.
         func mean(_ s: Double) -> Double { Double(Float(s / m)) }
         let v = [mean(rel), Double(Float(Float(sq / m).squareRoot())), Double(a1) / m, Double(a2) / m, Double(a3) / m, mean(lg), mean(ab)]
-        self.init(values: v.map { $0.isNaN ? 0 : $0 })
-    }
-
-    /// The mean over samples (the reported figure).
-    public static func mean(_ all: [DepthMetrics]) -> DepthMetrics {
-        guard !all.isEmpty else { return DepthMetrics(values: Array(repeating: 0, count: 7)) }
-        var sums = [Double](repeating: 0, count: 7)
-        for m in all { for (k, v) in m.values.enumerated() { sums[k] += v } }
-        return DepthMetrics(values: sums.map { $0 / Double(all.count) })
+        return DepthMetrics(values: v.map { $0.isNaN ? 0 : $0 })
     }
 }

@@ -85,7 +85,7 @@ import TestSupport
         #expect(help.contains("Evaluate the run's checkpoint of epoch N") && !help.contains("Resume"))
         let c = try EvalCommand.parse(["--dataset", "batvisionv1", "--learning_rate", "0.001", "--batch_size", "128",
                                        "--experiment_name", "x", "--checkpoints", "3", "--manifest", "m.json"]).resolve()
-        #expect(c.runName == "unet_baseline_batvisionv1_BS128_Lr0.001_AdamW_x" && c.checkpoint == .epoch(3) && c.split == .test)
+        #expect(c.runName == "unet_baseline_batvisionv1_BS128_Lr0.001_AdamW_x" && c.checkpoint == .epoch(3) && c.splits == [.test])
     }
 
     /// Discussions are paragraphs the parser wraps: no hand-made line breaks inside one

@@ -68,13 +68,21 @@ def check_virtual_sources(f, path):
 def feature_config(attrs):
     """The FeatureConfig of a cache as the Swift tool encodes it (CheckpointInfo.feature):
     keys dataset, audioFormat, maxDepth (absent when unset), depthNorm, imagesSize,
-    preprocess."""
+    preprocess, and depthResize / audioOffset / audioCutMs only when they are not the
+    reference's (reference / 0 / unset), as Swift omits them then."""
     md = attrs.get("max_depth")
     cfg = {"dataset": attrs["dataset"], "audioFormat": attrs["audio_format"]}
     if md is not None and not (isinstance(md, float) and np.isnan(md)):
         cfg["maxDepth"] = float(md)
     cfg.update(depthNorm=bool(int(attrs["depth_norm"])), imagesSize=int(attrs["images_size"]),
                preprocess=attrs["preprocess"])
+    if attrs.get("depth_resize", "reference") != "reference":
+        cfg["depthResize"] = attrs["depth_resize"]
+    if int(attrs.get("audio_offset", 0)) != 0:
+        cfg["audioOffset"] = int(attrs["audio_offset"])
+    cut = attrs.get("audio_cut_ms")
+    if cut is not None and not np.isnan(float(cut)):
+        cfg["audioCutMs"] = float(cut)
     return cfg
 
 

@@ -26,14 +26,14 @@ TRAINING_DEFAULTS = {
     "best_metric": "rmse", "shuffle": "true", "seed": "0", "generator": "unet_256", "num_downs": "null",
     "ngf": "64", "prediction_samples": "4", "clip_grad_norm": "1.0", "output_dir": ".",
     "use_wandb": "false", "wandb_project": "batvision", "wandb_entity": "null", "wandb_mode": "disabled",
-    "threads": "null",
+    "threads": "null", "depth_resize": "reference", "audio_offset": "0", "audio_cut_ms": "null",
 }
 
 # Swift's train resolves (and so records) neither of these: they are ingest's.
 NOT_RECORDED = ("dataset_dir", "location_blacklist")
 # A flag's value is recorded as Swift prints the parsed value (``1e-3`` -> ``0.001``).
-FLOAT_KEYS = ("learning_rate", "l1_weight", "silog_weight", "silog_lambda", "clip_grad_norm", "max_depth")
-INT_KEYS = ("batch_size", "epochs", "validation_iter", "saving_checkpoints", "checkpoints", "num_downs", "ngf",
+FLOAT_KEYS = ("audio_cut_ms", "learning_rate", "l1_weight", "silog_weight", "silog_lambda", "clip_grad_norm", "max_depth")
+INT_KEYS = ("audio_offset", "batch_size", "epochs", "validation_iter", "saving_checkpoints", "checkpoints", "num_downs", "ngf",
             "prediction_samples", "images_size", "seed", "threads")
 
 
@@ -52,7 +52,7 @@ def flag_text(key, value):
     return v
 
 FEATURE_FLAGS = ("dataset_dir", "manifest", "cache_dir", "audio_format", "max_depth", "depth_norm", "images_size",
-                 "preprocess")
+                 "preprocess", "depth_resize", "audio_offset", "audio_cut_ms")
 TRAIN_FLAGS = ("experiment_name", "learning_rate", "batch_size", "epochs", "optimizer", "criterion", "l1_weight",
                "silog_weight", "silog_lambda", "validation", "validation_iter", "saving_checkpoints", "checkpoints",
                "best_metric", "shuffle", "seed", "generator", "num_downs", "ngf", "prediction_samples",

@@ -27,8 +27,16 @@ struct CheckpointOptions: ParsableArguments {
 
 /// Where reports go and how they break the errors down (conf/mode/test.yaml).
 struct EvaluationOptions: ParsableArguments {
-    @Option(name: .customLong("eval_on"), help: "The split to evaluate.")
+    @Option(name: .customLong("eval_on"), help: "The split to evaluate (both: val and test, each also on its own).")
     var evalOn: EvalSplit?
+    @Option(name: .customLong("min_depth"), help: "Leave out pixels whose ground truth is below this many metres (0: the reference's gt > 0; 0.5 as in V2 follow-up work).")
+    var minDepth: Double?
+    @Option(name: .customLong("max_eval_depth"), help: "Leave out pixels whose ground truth is above this many metres (`null`: none).")
+    var maxEvalDepth: Nullable<Double>?
+    @Flag(name: .customLong("raw_depth"), inversion: .prefixedNo, help: "Evaluate against the dataset's raw depth maps at their native resolution (the prediction upsampled), not the resized targets.")
+    var rawDepth: Bool?
+    @Option(name: .customLong("eval_depth_resize"), help: "Evaluate against depth targets resized this way (the checkpoint's features with this depth_resize; featurize them first).")
+    var evalDepthResize: DepthResize?
     @Option(name: .customLong("stat_dir"), help: "Where reports go: <stat_dir>/<run>/.")
     var statDir: String?
     @Option(name: .customLong("depth_bin"), help: "Metres per bin of the depth-binned breakdown (0.05 to 100).")
@@ -63,7 +71,12 @@ struct EvalCommand: ParsableCommand {
                                  statDir: URL(fileURLWithPath: try r.value("stat_dir", flag: evaluation.statDir)),
                                  cacheDir: try data.cacheDirURL(&r), manifest: manifest, features: feature)
         c.checkpoint = try checkpoint.choice(&r)
-        c.split = try r.value("eval_on", flag: evaluation.evalOn).split
+        c.splits = try r.value("eval_on", flag: evaluation.evalOn).splits
+        c.evaluationProtocol = EvaluationProtocol(minDepth: try r.number("min_depth", flag: evaluation.minDepth, in: 0...1000),
+                                                  maxEvalDepth: try r.optional("max_eval_depth", flag: evaluation.maxEvalDepth),
+                                                  rawDepth: try r.bool("raw_depth", flag: evaluation.rawDepth))
+        c.datasetDir = data.datasetDir.map { URL(fileURLWithPath: $0) }
+        c.targetDepthResize = evaluation.evalDepthResize
         c.depthBin = try r.number("depth_bin", flag: evaluation.depthBin, in: 0.05...100)
         c.batchSize = id.batchSize
         c.threads = try threads.parallelism(&r)

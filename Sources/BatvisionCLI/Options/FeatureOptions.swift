@@ -21,6 +21,15 @@ struct FeatureOptions: ParsableArguments {
     @Option(name: .customLong("preprocess"), help: "How features become S x S images.")
     var preprocess: Preprocess?
 
+    @Option(name: .customLong("depth_resize"), help: ArgumentHelp("How the depth target is resized (default: reference).", discussion: "reference: torchvision's antialiased bilinear over the holes too (what the Batvision loaders do); nearest: the nearest source pixel; valid_area: the area-weighted mean of valid pixels only (0 where none)."))
+    var depthResize: DepthResize?
+
+    @Option(name: .customLong("audio_offset"), help: "Samples skipped at the start of each recording (default 0; `batvision stats` shows the onsets).")
+    var audioOffset: Int?
+
+    @Option(name: .customLong("audio_cut_ms"), help: "Milliseconds kept after the offset (`null`: the loader's reference window).")
+    var audioCutMs: Nullable<Double>?
+
     func config(dataset: DatasetKind, _ r: inout SettingsResolver) throws -> FeatureConfig {
         let format = try r.value("audio_format", flag: audioFormat)
         let depth = try r.optional("max_depth", flag: maxDepth)
@@ -31,7 +40,14 @@ struct FeatureOptions: ParsableArguments {
         let norm = try r.bool("depth_norm", flag: depthNorm?.value)
         let size = try r.number("images_size", flag: imagesSize, in: 1...4096)
         let pre = try r.value("preprocess", flag: preprocess)
+        let resize = try r.value("depth_resize", flag: depthResize)
+        let offset = try r.number("audio_offset", flag: audioOffset, in: 0...FeatureConfig.maxAudioOffset)
+        let cut = try r.optional("audio_cut_ms", flag: audioCutMs)
+        if let cut, !(cut >= 1 && cut <= FeatureConfig.maxAudioCutMs) {
+            throw SettingError.invalid(key: "audio_cut_ms", value: cut.settingText, origin: r.origin(of: "audio_cut_ms"),
+                                       expected: "1 to \(Int(FeatureConfig.maxAudioCutMs)) ms, or null")
+        }
         return try FeatureConfig(dataset: dataset, audioFormat: format, maxDepth: depth, depthNorm: norm,
-                                 imagesSize: size, preprocess: pre)
+                                 imagesSize: size, preprocess: pre, depthResize: resize, audioOffset: offset, audioCutMs: cut)
     }
 }

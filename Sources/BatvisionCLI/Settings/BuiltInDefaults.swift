@@ -21,6 +21,7 @@ enum BuiltInDefaults {
 
     static let common: [String: String] = [
         "cache_dir": "out/cache", "location_blacklist": "", "images_size": "256", "preprocess": "resize",
+        "depth_resize": "reference", "audio_offset": "0", "audio_cut_ms": "null",
         // Training (conf/mode/train.yaml).
         "experiment_name": "default", "epochs": "80", "optimizer": "AdamW", "criterion": "Combined",
         "l1_weight": "0.237", "silog_weight": "0.637", "silog_lambda": "0.869", "validation": "true",
@@ -31,6 +32,7 @@ enum BuiltInDefaults {
         // Model (conf/model/unet_baseline.yaml).
         "name": "unet_baseline", "generator": "unet_256", "num_downs": "null", "ngf": "64",
         // Evaluation (conf/mode/test.yaml).
-        "eval_on": "test", "stat_dir": "stats", "depth_bin": "2.0",
+        "eval_on": "test", "stat_dir": "stats", "depth_bin": "2.0", "min_depth": "0.0", "max_eval_depth": "null",
+        "raw_depth": "false",
     ]
 }

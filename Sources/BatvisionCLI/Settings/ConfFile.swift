@@ -40,13 +40,14 @@ public enum ConfFile {
 /// that use it.
 enum SettingKeys {
     static let dataset = ["dataset", "dataset_dir", "manifest", "cache_dir", "location_blacklist", "audio_format",
-                          "max_depth", "depth_norm", "images_size", "preprocess", "learning_rate", "batch_size"]
+                          "max_depth", "depth_norm", "images_size", "preprocess", "depth_resize", "audio_offset", "audio_cut_ms",
+                          "learning_rate", "batch_size"]
     static let training = ["experiment_name", "epochs", "optimizer", "criterion", "l1_weight", "silog_weight",
                            "silog_lambda", "clip_grad_norm", "validation", "validation_iter", "saving_checkpoints",
                            "checkpoints", "save_best_model", "best_metric", "shuffle", "seed", "prediction_samples",
                            "output_dir", "use_wandb", "wandb_project", "wandb_entity", "wandb_mode", "threads"]
     static let model = ["name", "generator", "num_downs", "ngf"]
-    static let evaluation = ["eval_on", "checkpoints", "stat_dir", "depth_bin"]
+    static let evaluation = ["eval_on", "checkpoints", "stat_dir", "depth_bin", "min_depth", "max_eval_depth", "raw_depth"]
     static let all = Set(dataset + training + model + evaluation)
 
     /// " (did you mean 'epochs'?)" for a near miss.

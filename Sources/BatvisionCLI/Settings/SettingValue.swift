@@ -67,15 +67,16 @@ extension ChoiceSetting {
 extension DatasetKind: ChoiceSetting {}
 extension AudioFormat: ChoiceSetting {}
 extension Preprocess: ChoiceSetting {}
+extension DepthResize: ChoiceSetting {}
 extension OptimizerKind: ChoiceSetting {}
 extension Criterion: ChoiceSetting {}
 extension BestMetric: ChoiceSetting {}
 extension WandbMode: ChoiceSetting {}
 
-/// A split `eval` can evaluate.
+/// The splits `eval` evaluates.
 enum EvalSplit: String, ChoiceSetting {
-    case test, val
-    var split: Split { self == .test ? .test : .val }
+    case test, val, both
+    var splits: [Split] { self == .test ? [.test] : (self == .val ? [.val] : [.val, .test]) }
 }
 
 /// `unet_256` (8 levels) or `unet_128` (7), the baseline's generators.

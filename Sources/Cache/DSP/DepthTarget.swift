@@ -37,7 +37,7 @@ public struct DepthTarget: Sendable {
     public func compute(_ npy: NPYArray, resize: AntialiasResize, into out: UnsafeMutableBufferPointer<Float>,
                         scratch: inout [Float], values: inout [Float]) {
         let h = npy.shape[0], w = npy.shape[1]
-        let fast = !npy.fortranOrder && !npy.dtype.bigEndian
+        let fast = !npy.fortranOrder && !npy.dtype.bigEndian && config.depthResize == .reference
             && (npy.dtype == .uint16 || npy.dtype == .float32)
         if !fast {
             if values.count < h * w { values = [Float](repeating: 0, count: h * w) }
@@ -93,7 +93,11 @@ public struct DepthTarget: Sendable {
         let n = height * width
         let v = UnsafeMutableBufferPointer(rebasing: values[0..<n])
         metres(v)
-        resize.run(UnsafeBufferPointer(v), into: out, scratch: &scratch)
+        switch config.depthResize {
+        case .reference: resize.run(UnsafeBufferPointer(v), into: out, scratch: &scratch)
+        case .nearest: DepthResampling.nearest(UnsafeBufferPointer(v), height: height, width: width, into: out, size: config.imagesSize)
+        case .validArea: DepthResampling.validArea(UnsafeBufferPointer(v), height: height, width: width, into: out, size: config.imagesSize)
+        }
         normalise(out)
     }
 }

@@ -1,0 +1,99 @@
+import Foundation
+import Ingest
+import Support
+
+/// `batvision stats`'s outputs: the printed summary, `stats.json`, `dataset_card.md` and the
+/// PNG histograms.
+public struct DatasetCard {
+    public let stats: DatasetStatistics
+    public let manifestPath: String
+
+    public init(stats: DatasetStatistics, manifestPath: String) {
+        self.stats = stats
+        self.manifestPath = manifestPath
+    }
+
+    static func f(_ x: Double, _ digits: Int = 3) -> String { x.isFinite ? String(format: "%.\(digits)f", x) : "-" }
+
+    func row(_ name: String, _ unit: String, _ d: DatasetStatistics.Distribution, digits: Int = 3) -> String {
+        "| \(name) (\(unit)) | \(Self.f(d.min, digits)) | \(Self.f(d.p05, digits)) | \(Self.f(d.median, digits)) | \(Self.f(d.p95, digits)) | \(Self.f(d.max, digits)) |"
+    }
+
+    func table(_ g: DatasetStatistics.Group) -> [String] {
+        ["| quantity | min | p5 | median | p95 | max |", "|---|---|---|---|---|---|",
+         row("audio length", "s", g.audioSeconds), row("RMS", "full scale", g.rms, digits: 4), row("peak", "full scale", g.peak, digits: 4),
+         row("clipped samples", "fraction", g.clippedFraction, digits: 5), row("echo onset", "ms", g.onsetMs, digits: 2),
+         row("valid depth", "fraction of pixels", g.depthValidFraction), row("depth", "m", g.depthMetres, digits: 2)]
+    }
+
+    /// The Markdown card.
+    public func markdown() -> String {
+        var lines = ["# Dataset card: \(stats.dataset)", "",
+                     "Manifest `\(manifestPath)` (digest `\(stats.manifestDigest.prefix(16))`), \(stats.all.samples) samples. "
+                     + "Onset: first sample at least \(stats.onsetThreshold) of the recording's peak; clipped: |x| >= \(stats.clipLevel).", "",
+                     "## Samples", "", "| split | samples |", "|---|---|"]
+        for (split, g) in stats.perSplit.sorted(by: { $0.key < $1.key }) { lines.append("| \(split) | \(g.samples) |") }
+        if !stats.perLocation.isEmpty {
+            lines += ["", "| location | samples | median onset (ms) | median valid depth |", "|---|---|---|---|"]
+            for (loc, g) in stats.perLocation.sorted(by: { $0.key < $1.key }) {
+                lines.append("| \(loc) | \(g.samples) | \(Self.f(g.onsetMs.median, 2)) | \(Self.f(g.depthValidFraction.median)) |")
+            }
+        }
+        lines += ["", "## All samples", ""] + table(stats.all)
+        for (split, g) in stats.perSplit.sorted(by: { $0.key < $1.key }) { lines += ["", "## \(split)", ""] + table(g) }
+        lines += ["", "## Duplicates", ""]
+        if stats.duplicates.isEmpty {
+            lines.append("No two samples share audio or depth bytes.")
+        } else {
+            lines += ["| kind | samples | splits | leakage |", "|---|---|---|---|"]
+            for d in stats.duplicates {
+                lines.append("| \(d.kind) | \(d.samples.prefix(6).joined(separator: ", "))\(d.samples.count > 6 ? ", ..." : "") | \(d.splits.joined(separator: ", ")) | \(d.leaks ? "**yes**" : "no") |")
+            }
+        }
+        lines += ["", "## Pictures", "", "![echo onset](onset_ms.png)", "![RMS](rms.png)", "![valid depth](depth_valid_fraction.png)", "![depth](depth_histogram.png)"]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The printed summary.
+    public func summary() -> String {
+        let a = stats.all
+        var lines = ["stats: \(a.samples) samples of \(stats.dataset) (" + stats.perSplit.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.samples)" }.joined(separator: ", ") + ")"]
+        lines.append("  audio \(Self.f(a.audioSeconds.median, 4)) s median; RMS \(Self.f(a.rms.median, 4)); peak \(Self.f(a.peak.max, 4)) max; clipped \(Self.f(a.clippedFraction.max, 5)) max")
+        lines.append("  echo onset \(Self.f(a.onsetMs.min, 2))-\(Self.f(a.onsetMs.max, 2)) ms (median \(Self.f(a.onsetMs.median, 2)) ms = \(Int((a.onsetMs.median * 44.1).rounded())) samples at 44.1 kHz)")
+        lines.append("  valid depth \(Self.f(a.depthValidFraction.median)) median; depth \(Self.f(a.depthMetres.min, 2))-\(Self.f(a.depthMetres.max, 2)) m")
+        lines.append("  duplicates: \(stats.duplicates.count); across splits (leakage): \(stats.leakage.count)")
+        for d in stats.leakage.prefix(10) { lines.append("finding    leakage: \(d.kind) of \(d.samples.joined(separator: ", ")) is in \(d.splits.joined(separator: " and "))") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Writes stats.json, dataset_card.md and the histograms into `folder`.
+    public func write(to folder: URL) throws -> [URL] {
+        var files: [URL] = []
+        func save(_ name: String, _ data: Data) throws {
+            let url = folder.appendingPathComponent(name)
+            try writeFile(data, to: url)
+            files.append(url)
+        }
+        try save("stats.json", try JSONCoding.encoder(pretty: true, snakeCaseKeys: true).encode(stats))
+        try save("dataset_card.md", Data(markdown().utf8))
+        let splits = ["train", "val", "test"].filter { stats.perSplit[$0] != nil }
+        func perSplit(_ value: (DatasetStatistics.SampleSummary) -> Double?, lo: Double, hi: Double, bins: Int) -> [(name: String, counts: [Double])] {
+            splits.map { split in (split, HistogramChart.bin(stats.samples.filter { $0.split == split }.compactMap(value), lo: lo, hi: hi, bins: bins)) }
+        }
+        func chart(_ name: String, title: String, x: String, _ value: @escaping (DatasetStatistics.SampleSummary) -> Double?) throws {
+            let values = stats.samples.compactMap(value).filter(\.isFinite)
+            let lo = values.min() ?? 0, hi = max(values.max() ?? 1, lo + 1e-9), bins = 30
+            let c = HistogramChart(title: title, xLabel: x, yLabel: "samples", start: lo, binWidth: (hi - lo) / Double(bins),
+                                   series: perSplit(value, lo: lo, hi: hi, bins: bins))
+            try save(name, try c.render().pngData())
+        }
+        try chart("onset_ms.png", title: "echo onset per recording", x: "onset (ms)") { $0.onsetMs }
+        try chart("rms.png", title: "recording loudness", x: "rms (full scale)") { $0.rms }
+        try chart("depth_valid_fraction.png", title: "depth maps: share of valid pixels", x: "valid fraction") { $0.depthValidFraction }
+        let depth = HistogramChart(title: "depth of valid pixels (all samples)", xLabel: "depth (m)", yLabel: "pixels (sampled)",
+                                   start: 0, binWidth: stats.histogramBinMetres,
+                                   series: [("all", stats.all.depthHistogram.map(Double.init))])
+        try save("depth_histogram.png", try depth.render().pngData())
+        return files
+    }
+}
