@@ -2,9 +2,13 @@
 """Counts the depth-target pixels a resize invents, per cache (docs/protocols.md).
 
 A target pixel is *invented* when it holds a depth (> 0) smaller than the smallest true
-depth in its footprint (the source pixels [i*H/S, (i+1)*H/S) x [j*W/S, (j+1)*W/S)), or
-any depth where its footprint holds no true depth at all: values no surface in that part
-of the scene has, made by averaging holes (0 = no measurement) into valid depth. True depth
+depth in its footprint, or any depth where its footprint holds no true depth at all:
+values no surface in that part of the scene has, made by averaging holes (0 = no
+measurement) into valid depth. The footprint is the source pixels the resize reads for
+that output: for `reference`, the antialiased triangle filter's window (torchvision's
+[center - scale, center + scale], scale = in / out); for `nearest` and `valid_area`, the
+area [i*H/S, (i+1)*H/S) x [j*W/S, (j+1)*W/S). A weighted mean of valid depths is never
+below their minimum, so only holes (zeros) pull a target under it. True depth
 is the raw map (millimetres -> metres, clipped to max_depth), read with numpy from the
 dataset the manifest lists.
 
@@ -18,11 +22,23 @@ import h5py
 import numpy as np
 
 
-def footprint_min(raw, size):
+def windows(n, size, mode):
+    """Per output index, the source range the resize reads."""
+    if mode == "reference":
+        scale = np.float32(n) / np.float32(size)
+        support = scale if scale >= 1 else np.float32(1)
+        out = []
+        for i in range(size):
+            center = scale * (np.float32(i) + np.float32(0.5))
+            out.append((max(int(center - support + np.float32(0.5)), 0), min(int(center + support + np.float32(0.5)), n)))
+        return out
+    return [(int(np.floor(i * n / size)), max(int(np.ceil((i + 1) * n / size)), int(np.floor(i * n / size)) + 1)) for i in range(size)]
+
+
+def footprint_min(raw, size, mode):
     """Per output pixel: the smallest valid (> 0) source depth in its footprint, inf if none."""
     h, w = raw.shape
-    ys = [(int(np.floor(i * h / size)), max(int(np.ceil((i + 1) * h / size)), int(np.floor(i * h / size)) + 1)) for i in range(size)]
-    xs = [(int(np.floor(j * w / size)), max(int(np.ceil((j + 1) * w / size)), int(np.floor(j * w / size)) + 1)) for j in range(size)]
+    ys, xs = windows(h, size, mode), windows(w, size, mode)
     valid = np.where(raw > 0, raw, np.inf)
     out = np.empty((size, size))
     for i, (y0, y1) in enumerate(ys):
@@ -51,7 +67,7 @@ def main():
                 raw = np.nan_to_num(raw, nan=0.0, posinf=np.finfo(np.float32).max, neginf=np.finfo(np.float32).min) / 1000
                 raw = np.clip(raw, 0, max_depth)
                 t = depth[i][0].astype(np.float64) * scale
-                fmin = footprint_min(raw, t.shape[0])
+                fmin = footprint_min(raw, t.shape[0], mode)
                 positive = t > 0
                 target_pixels += t.size
                 valid_targets += int(positive.sum())
