@@ -71,7 +71,10 @@ struct BenchTrainCommand: ParsableCommand {
 
     func run() throws {
         let r = try TrainStepBenchmark.run(numDowns: numDowns, ngf: ngf, size: size, batch: batch, steps: steps, warmup: warmup)
-        print(String(format: "{\"bench\": \"train\", \"num_downs\": %d, \"ngf\": %d, \"size\": %d, \"batch\": %d, \"threads\": %d, \"seconds_per_step\": %.4f, \"samples_per_s\": %.2f}",
-                     numDowns, ngf, size, batch, ProcessInfo.processInfo.activeProcessorCount, r.secondsPerStep, r.samplesPerSecond))
+        let flops = UNetConfig(numDowns: numDowns, ngf: ngf, depthNorm: true).trainingFlops(batch: batch, size: size)
+        let achieved = flops / r.secondsPerStep / 1e9, peak = HostPeak.current()
+        print(String(format: "{\"bench\": \"train\", \"num_downs\": %d, \"ngf\": %d, \"size\": %d, \"batch\": %d, \"threads\": %d, \"seconds_per_step\": %.4f, \"samples_per_s\": %.2f, \"gflop_per_step\": %.1f, \"gflops\": %.1f, \"peak_gflops\": %.1f, \"percent_of_peak\": %.1f, \"cpu\": \"%@ (%@)\"}",
+                     numDowns, ngf, size, batch, ProcessInfo.processInfo.activeProcessorCount, r.secondsPerStep, r.samplesPerSecond,
+                     flops / 1e9, achieved, peak.gflops, 100 * achieved / peak.gflops, peak.model, peak.flags))
     }
 }

@@ -1,0 +1,51 @@
+import Foundation
+
+extension UNetConfig {
+    /// Floating-point operations of one training step on `batch` images of `size` x `size`:
+    /// every convolution and transposed convolution as the matrix product it is (2 FLOPs
+    /// per multiply-add), forward plus backward (weight and input gradients each cost a
+    /// forward; the first convolution needs no input gradient). BatchNorm, activations and
+    /// the optimiser are left out (a few percent).
+    public func trainingFlops(batch n: Int, size: Int) -> Double {
+        var total = 0.0
+        var side = Double(size)
+        for i in 0..<numDowns {
+            let c = channels(level: i)
+            let upIn = i == numDowns - 1 ? c.inner : 2 * c.inner
+            let pixels = (side / 2) * (side / 2) * Double(n)  // the level's conv output, its convT input
+            let down = 2 * Double(c.inner) * Double(c.input * 16) * pixels
+            let up = 2 * Double(c.outer * 16) * Double(upIn) * pixels
+            total += down * (i == 0 ? 2 : 3) + up * 3
+            side /= 2
+        }
+        return total
+    }
+}
+
+/// The host's single-precision peak, from what the CPU reports: cores x FMA units (2 per
+/// core on every x86 core since Haswell) x SIMD lanes (16 with AVX-512, 8 with AVX2/FMA,
+/// 4 otherwise) x 2 FLOPs per FMA x clock. An estimate to compare achieved figures with.
+public struct HostPeak: Sendable {
+    public var cores: Int
+    public var lanes: Int
+    public var gigahertz: Double
+    public var model: String
+    public var flags: String
+
+    public var gflops: Double { Double(cores) * 2 * Double(lanes) * 2 * gigahertz }
+
+    public static func current(cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> HostPeak {
+        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        func field(_ name: String) -> String? {
+            for line in info.split(separator: "\n") where line.hasPrefix(name) {
+                return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) }
+            }
+            return nil
+        }
+        let flags = " " + (field("flags") ?? "") + " "
+        let lanes = flags.contains(" avx512f ") ? 16 : (flags.contains(" avx2 ") && flags.contains(" fma ") ? 8 : 4)
+        let mhz = Double(field("cpu MHz") ?? "") ?? 2000
+        let simd = ["avx512f", "avx2", "fma"].filter { flags.contains(" \($0) ") }.joined(separator: " ")
+        return HostPeak(cores: cores, lanes: lanes, gigahertz: mhz / 1000, model: field("model name") ?? "?", flags: simd)
+    }
+}
