@@ -154,7 +154,7 @@ public final class BatchStream: Sequence, IteratorProtocol {
         }
         pipe.condition.lock()
         // A read error is delivered in place of the batch it hit, and the reader stops there.
-        while pipe.ready[nextToYield] == nil && !pipe.stopped { pipe.condition.wait() }
+        while pipe.ready[nextToYield] == nil && !pipe.stopped && !pipe.finished { pipe.condition.wait() }
         let result = pipe.ready.removeValue(forKey: nextToYield)
         nextToYield += 1
         pipe.consumed = nextToYield

@@ -18,6 +18,8 @@ public enum CacheMerge {
 
     /// The root attribute of a merged cache listing its shard files (relative to it).
     static let sourcesAttribute = "merged_from_shards"
+    /// The same list for a merge with --copy (which no longer reads them).
+    static let copiedAttribute = "copied_from_shards"
 
     /// N of a shard's data file name (`shard-0003-of-0008.h5`, also its `.partial` and
     /// progress companions, not its lock file), or nil for other names.
@@ -26,8 +28,9 @@ public enum CacheMerge {
     static func parse(_ name: String) -> (index: Int, count: Int)? {
         guard name.hasPrefix("shard-"), !name.hasSuffix(".lock") else { return nil }
         let parts = name.dropFirst("shard-".count).prefix(while: { $0 != "." }).components(separatedBy: "-of-")
-        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]) else { return nil }
-        return (k, n)
+        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]),
+              let spec = try? ShardSpec(index: k, count: n) else { return nil }
+        return (spec.index, spec.count)
     }
 
     public static func merge(directory: URL, copy: Bool) throws -> Summary {
@@ -46,8 +49,12 @@ public enum CacheMerge {
         for split in Split.allCases { perSplit[split] = shards.reduce(0) { $0 + $1.cache.count(split) } }
         if FileManager.default.fileExists(atPath: whole.file.path) {
             let existing = try FeatureCache(path: whole.file)
-            guard existing.file.stringAttribute(sourcesAttribute) == sourceList(shards) else {
+            let from = existing.isVirtual ? existing.file.stringAttribute(sourcesAttribute) : existing.file.stringAttribute(copiedAttribute)
+            guard from == sourceList(shards) else {
                 throw CacheError.cacheMismatch(path: whole.file.path, reason: "a cache is already here that was not merged from these shards: remove it to merge")
+            }
+            guard existing.isVirtual != copy else {
+                throw CacheError.cacheMismatch(path: whole.file.path, reason: "it was merged \(existing.isVirtual ? "as virtual datasets" : "with --copy") already; remove it to merge \(copy ? "with --copy" : "as virtual datasets")")
             }
             return Summary(path: whole.file, shards: shards.count, perSplit: perSplit, copied: !existing.isVirtual,
                            reused: true, seconds: Date().timeIntervalSince(start))
@@ -61,6 +68,7 @@ public enum CacheMerge {
             }
             try FeatureCacheSchema.write(first.config, manifestDigest: first.manifestDigest, into: out)
             try out.setAttribute(sourcesAttribute, copy ? "" : sourceList(shards))
+            try out.setAttribute(copiedAttribute, copy ? sourceList(shards) : "")
             try out.setAttribute("merged_shard_count", shards.count)
             try out.setAttribute("complete", 1)
             try out.flush()
@@ -177,12 +185,22 @@ public enum CacheMerge {
     }
 
     /// A merged cache reads its shards' files: refuses it when one is gone or unfinished
-    /// (HDF5 would quietly read zeros for a missing source).
+    /// (HDF5 would quietly read zeros for a missing source), or when a dataset reads a file
+    /// outside the cache's folder. The mappings are read from the datasets themselves, not
+    /// trusted from an attribute.
     static func checkSources(of file: HDF5File, at path: URL) throws {
-        guard let list = file.stringAttribute(sourcesAttribute), !list.isEmpty else { return }
         let folder = path.deletingLastPathComponent()
-        for rel in list.split(separator: "\n") {
-            let url = folder.appendingPathComponent(String(rel))
+        var sources = Set<String>()
+        for split in Split.allCases {
+            for name in [FeatureCacheSchema.audio(split), FeatureCacheSchema.depth(split), FeatureCacheSchema.sample(split)] where file.exists(name) {
+                sources.formUnion(try file.openDataset(name).virtualSourceFiles)
+            }
+        }
+        for rel in sources.sorted() {
+            guard !rel.isEmpty, !rel.hasPrefix("/"), rel != ".", !rel.split(separator: "/").contains("..") else {
+                throw CacheError.cacheMismatch(path: path.path, reason: "a virtual dataset reads '\(clipped(rel))', outside the cache's folder: refused")
+            }
+            let url = folder.appendingPathComponent(rel)
             guard FileManager.default.fileExists(atPath: url.path),
                   let source = try? HDF5File(path: url.path, mode: .readOnly), source.intAttribute("complete") == 1 else {
                 throw CacheError.cacheMismatch(path: path.path, reason: "this merged cache reads \(rel), which is missing or unfinished: restore the shard, or featurize and merge again")

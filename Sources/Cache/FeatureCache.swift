@@ -35,6 +35,11 @@ public final class FeatureCache {
         try checkLayout()
     }
 
+    /// Bounds on what a cache may declare: more samples than any dataset, a longer waveform
+    /// than any recording.
+    static let maxRows = 100_000_000
+    static let maxWaveform = 10_000_000
+
     /// The datasets are what the attributes promise: float32, [N, 2, S, S] (or [N, 2, L]
     /// for waveform) audio and [N, 1, S, S] depth with S = images_size, as many ids as rows,
     /// the same sample shape in every split. A cache edited or written by another tool is
@@ -48,6 +53,10 @@ public final class FeatureCache {
             let name = split.rawValue
             guard a.isFloat32, d.isFloat32 else { throw refuse("/\(name)/audio and /\(name)/depth must be float32") }
             let (as_, ds) = (a.shape, d.shape)
+            // Sizes a file can declare without storing them: bounded before anything is sized by them.
+            guard let rows = as_.first, rows <= Self.maxRows, as_.count < 2 || as_.last! <= Self.maxWaveform else {
+                throw refuse("/\(name)/audio declares \(as_): more rows (\(Self.maxRows)) or samples (\(Self.maxWaveform)) than a cache may hold")
+            }
             guard ds.count == 4, Array(ds.dropFirst()) == [1, s, s] else { throw refuse("/\(name)/depth has shape \(ds), expected [N, 1, \(s), \(s)]") }
             let audioOK = config.audioFormat == .waveform
                 ? as_.count == 3 && as_[1] == 2 && as_[2] >= 1
@@ -58,7 +67,9 @@ public final class FeatureCache {
             guard as_[0] == ds[0] else { throw refuse("/\(name) has \(as_[0]) audio rows and \(ds[0]) depth rows") }
             if as_[0] > 0 {
                 let ids = try file.openDataset(FeatureCacheSchema.sample(split))
-                guard ids.stringWidth != nil, ids.shape == [as_[0]] else { throw refuse("/\(name)/sample must hold \(as_[0]) fixed-length ids") }
+                guard let width = ids.stringWidth, width <= 4096, ids.shape == [as_[0]] else {
+                    throw refuse("/\(name)/sample must hold \(as_[0]) fixed-length ids of at most 4096 bytes")
+                }
                 audioShapes.insert(Array(as_.dropFirst()))
             }
         }

@@ -103,6 +103,7 @@ public struct Featurizer {
         if fm.fileExists(atPath: files.file.path) { return try reuse(files.file) }
         let splits = samplesToWrite()
         try checkAudioLengths(splits.values.flatMap { $0 })
+        try checkBatchMemory()
         try createDirectory(files.file.deletingLastPathComponent())
         let (file, progress) = try openOrCreate(splits: splits)
         let resumedFrom = progress.done.values.reduce(0, +)
@@ -141,6 +142,18 @@ public struct Featurizer {
         guard others.isEmpty else {
             throw CacheError.cacheMismatch(path: location.shardsDirectory.path,
                                            reason: "it holds shards of N = \(others.sorted().map(String.init).joined(separator: ", ")), not \(shard.count): finish and merge those with --shard K/\(others.sorted()[0]), or remove them")
+        }
+    }
+
+    /// Two batches of rows live in memory: refused, with what fits, before any file is made.
+    func checkBatchMemory() throws {
+        let audioSize = audioShape().reduce(1, *), depthSize = config.depthShape.reduce(1, *)
+        let batchBytes = 2 * 4 * Double(audioSize + depthSize)
+        let available = Double(ProcessInfo.processInfo.physicalMemory) / 2
+        guard batchBytes * Double(batchSize) <= available else {
+            throw CacheError.config(String(format: "--flush_every %d needs %.1f GB for two batches of %@ features; this machine allows %.1f GB: use --flush_every %d or less",
+                                           batchSize, batchBytes * Double(batchSize) / 1e9, "\(audioShape())", available / 1e9,
+                                           max(0, Int(available / batchBytes))))
         }
     }
 
@@ -318,7 +331,14 @@ public struct Featurizer {
     public func features(of sample: SampleRecord, extractor: FeatureExtractor, workspace ws: FeatureExtractor.Workspace,
                          audio: UnsafeMutableBufferPointer<Float>, depth: UnsafeMutableBufferPointer<Float>) throws {
         func load(_ record: FileRecord, into buffer: inout [UInt8]) throws -> Int {
-            let n = try readFile(try root.checkedURL(relative: record.path), into: &buffer)
+            let url = try root.checkedURL(relative: record.path)
+            let n: Int
+            do {
+                // No more than the manifest's size: a file that grew is not read whole first.
+                n = try readFile(url, into: &buffer, limit: record.bytes)
+            } catch let error as FileError {
+                throw CacheError.sample(id: sample.id, reason: "\(error.description) (the manifest says \(record.bytes) bytes: the dataset changed since ingest? run `batvision validate`)")
+            }
             guard n == record.bytes else {
                 throw CacheError.sample(id: sample.id, reason: "\(record.path) is \(n) bytes, the manifest says \(record.bytes): the dataset changed since ingest (run `batvision validate`)")
             }

@@ -141,7 +141,9 @@ struct DepthBinAccumulator {
             let g = gt[i] * scale
             guard range.contains(g) else { continue }
             let p = pred[i] * scale
-            let b = min(count - 1, Int(Double(g) / width))
+            // Huge or infinite depth (V1 without max_depth keeps +inf as 3.4e35 m) joins the last bin.
+            let q = Double(g) / width
+            let b = q.isFinite && q < Double(count - 1) ? Int(q) : count - 1
             let d = Double(g) - Double(p)
             sq[b] += d * d
             rel[b] += abs(d) / Double(g)

@@ -90,9 +90,10 @@ public struct DatasetStatistics: Codable, Sendable {
         let measures = try outcomes.map { try $0.get() }
         func group(_ m: [SampleMeasures]) -> Group {
             let depths = m.flatMap(\.depths)
-            let top = Swift.max(1, Int(((depths.max() ?? 0) / histogramBinMetres).rounded(.up)))
-            var histogram = [Int](repeating: 0, count: Swift.min(top, 400))
-            for d in depths { histogram[Swift.min(histogram.count - 1, Int(d / histogramBinMetres))] += 1 }
+            // At most 400 bins; deeper (or absurd) depth joins the last one.
+            let top = Swift.min(400.0, Swift.max(1, ((depths.max() ?? 0) / histogramBinMetres).rounded(.up)))
+            var histogram = [Int](repeating: 0, count: Int(top))
+            for d in depths { histogram[Int(Swift.min(Double(histogram.count - 1), Swift.max(0, d / histogramBinMetres)))] += 1 }
             return Group(samples: m.count, audioSeconds: Distribution(m.map(\.seconds)), rms: Distribution(m.map(\.rms)),
                          peak: Distribution(m.map(\.peak)), clippedFraction: Distribution(m.map(\.clipped)),
                          onsetMs: Distribution(m.map(\.onsetMs)), depthValidFraction: Distribution(m.map(\.validFraction)),
@@ -134,6 +135,10 @@ public struct DatasetStatistics: Codable, Sendable {
     static func measure(_ sample: SampleRecord, kind: DatasetKind, root: DatasetRoot, onsetThreshold: Double,
                         clipLevel: Double) throws -> SampleMeasures {
         var m = SampleMeasures(id: sample.id, split: sample.split, location: sample.location)
+        let ears = kind == .batvisionv1 ? 2 : 1
+        guard sample.audio.count == ears else {
+            throw IngestError.manifest(path: sample.id, reason: "lists \(sample.audio.count) audio file(s), \(kind.rawValue) has \(ears): run ingest again")
+        }
         var channels: [[Float]] = []
         switch kind {
         case .batvisionv2:

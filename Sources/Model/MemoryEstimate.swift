@@ -48,9 +48,11 @@ extension UNetConfig {
     public func activationBytes(batch n: Int, size: Int) -> Double {
         var floats = 0.0
         var hw = Double(size) * Double(size)
+        var column = Double(1 << 23)  // the shared column scratch: a chunk of 2^23 floats, or one whole sample's columns
         for i in 0..<numDowns {
             let c = channels(level: i)
             let half = hw / 4
+            column = max(column, Double(c.input * 16) * half, Double(c.outer * 16) * half)
             let outChannels = i == 0 ? Double(c.outer) : Double(2 * c.outer)
             let rChannels = i == numDowns - 1 ? Double(c.inner) : Double(2 * c.inner)
             // out, u (outer x hw); d, dn, gD (inner x hw/4); r and gR (sub-level output x hw/4).
@@ -58,7 +60,7 @@ extension UNetConfig {
             hw = half
         }
         floats += Double(n) * Double(inputChannels + 2 * outputChannels) * Double(size) * Double(size)  // input copy, output gradient
-        floats += Double(1 << 23) * 2  // column scratch (a chunk of at most 2^23 floats, plus the largest single sample)
+        floats += column
         return floats * 4
     }
 

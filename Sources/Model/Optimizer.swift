@@ -90,8 +90,8 @@ public final class Optimizer {
         guard metadata["optimizer"] == kind.rawValue else {
             throw ModelError.tensors(path: source, reason: "optimiser state is for \(metadata["optimizer"] ?? "?"), this run uses \(kind.rawValue)")
         }
-        guard let s = metadata["step"].flatMap(Int.init) else {
-            throw ModelError.tensors(path: source, reason: "optimiser state lacks its step count")
+        guard let s = metadata["step"].flatMap(Int.init), (0...Int(Int32.max)).contains(s) else {
+            throw ModelError.tensors(path: source, reason: "optimiser state lacks a step count from 0 to \(Int32.max)")
         }
         for (k, p) in parameters.enumerated() where kind != .SGD {
             for (suffix, buffer) in [(".exp_avg", expAvg[k]), (".exp_avg_sq", expAvgSq[k])] {

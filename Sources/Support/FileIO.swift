@@ -31,17 +31,21 @@ public func plainReason(_ error: Error) -> String {
     return ns.localizedFailureReason ?? ns.localizedDescription
 }
 
+/// The largest file read whole (a dataset's NPY, WAV and CSV files, manifests, conf files,
+/// checkpoints): far above any of them, far below what a sparse or hostile file could claim.
+public let maxFileBytes = 8 << 30
+
 /// Reads a whole file, mapping failures to `FileError.unreadable` with the path.
-public func readFile(_ url: URL) throws -> Data {
+public func readFile(_ url: URL, limit: Int = maxFileBytes) throws -> Data {
     var buffer: [UInt8] = []
-    let n = try readFile(url, into: &buffer)
+    let n = try readFile(url, into: &buffer, limit: limit)
     return Data(buffer[0..<n])
 }
 
 /// Reads a whole file into `buffer` (grown when needed, reused across calls): no fresh
 /// allocation per file on hot paths. Returns the byte count. Plain reads, not a memory
 /// map: a file that shrinks meanwhile is an error, not a SIGBUS.
-public func readFile(_ url: URL, into buffer: inout [UInt8]) throws -> Int {
+public func readFile(_ url: URL, into buffer: inout [UInt8], limit: Int = maxFileBytes) throws -> Int {
     // Non-blocking open: a FIFO put where a file was would otherwise wait for a writer forever.
     let fd = open(url.path, O_RDONLY | O_NONBLOCK)
     guard fd >= 0 else { throw FileError.unreadable(path: url.path, reason: String(cString: strerror(errno))) }
@@ -53,6 +57,9 @@ public func readFile(_ url: URL, into buffer: inout [UInt8]) throws -> Int {
         throw FileError.unreadable(path: url.path, reason: "\(what), expected a file")
     }
     let size = Int(st.st_size)
+    guard size <= limit else {
+        throw FileError.unreadable(path: url.path, reason: "\(size) bytes, more than the \(limit) this file may have")
+    }
     if buffer.count < size { buffer = [UInt8](repeating: 0, count: size) }
     var done = 0
     try buffer.withUnsafeMutableBytes { raw in
@@ -92,6 +99,12 @@ public func writeFile(_ data: Data, to url: URL) throws {
     if let failure {
         unlink(temporary.path)
         throw FileError.write(path: url.path, reason: failure)
+    }
+    // The rename itself reaches the disk only with its folder.
+    let dir = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    if dir >= 0 {
+        _ = fsync(dir)
+        close(dir)
     }
 }
 

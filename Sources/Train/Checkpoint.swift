@@ -37,12 +37,23 @@ public struct CheckpointInfo: Codable, Equatable, Sendable {
 /// the reference U-Net) with `CheckpointInfo` in its metadata; `<name>.optim.safetensors`
 /// holds the optimiser's moments and step for an exact resume.
 public enum Checkpoint {
-    /// Writes the checkpoint as a pair: the optimiser file first, then the model file, each
-    /// atomically; a failure removes what this call wrote, so a model file always has its
-    /// optimiser file and no optimiser file is left without its model.
+    /// Writes the checkpoint as a pair: an older model file of that name goes first, then
+    /// the optimiser file, then the model file, each atomically; a failure removes what
+    /// this call wrote. So a model file always has the optimiser state written with it, and
+    /// an optimiser file without its model (a crash in between) is removed by the next run.
     public static func save(model: UNet, optimizer: Optimizer?, info: CheckpointInfo, to url: URL) throws {
         let json = String(decoding: try JSONCoding.encoder().encode(info), as: UTF8.self)
         let optURL = optimizerURL(url)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+            // Only a checkpoint file is replaced; anything else in its place stays and stops the save.
+            guard !isDirectory.boolValue else { throw FileError.write(path: url.path, reason: "a folder is in the checkpoint's place") }
+            if optimizer != nil {
+                do { try FileManager.default.removeItem(at: url) } catch {
+                    throw FileError.write(path: url.path, reason: "cannot replace it: \(plainReason(error))")
+                }
+            }
+        }
         if let optimizer {
             let state = optimizer.state()
             try SafeTensors.write(state.tensors, metadata: state.metadata, to: optURL)

@@ -129,4 +129,41 @@ import TestSupport
         let r = try run(["validate", "--manifest", dir.url.path])
         #expect(r.status == 2 && r.output.contains(dir.url.path) && r.output.contains("a directory") && !r.output.contains("error 256"), "\(r.output)")
     }
+
+    /// Flags that are each valid but do not go together are usage errors too; a conf
+    /// folder that is not there is not silently skipped; a featurize whose batches cannot
+    /// fit in memory is refused before any file is made.
+    @Test func combinationsMissingConfAndOversizedBatches() throws {
+        let data = try SmallDataset(samples: 4)
+        defer { data.dir.cleanup() }
+        let m = data.dir.file("manifest.json").path, cache = data.dir.file("cache").path
+        let cases: [(args: [String], says: String)] = [
+            (["train", "--dataset", "batvisionv2", "--manifest", m, "--num_downs", "8", "--images_size", "64"], "multiples of 256"),
+            (["featurize", "--dataset", "batvisionv2", "--manifest", m, "--max_depth", "null", "--depth_norm", "true"], "depth_norm"),
+            (["eval", "--dataset", "batvisionv2", "--manifest", m, "--min_depth", "5", "--max_eval_depth", "3"], "max_eval_depth"),
+            (["featurize", "--dataset", "batvisionv2", "--manifest", m, "--conf_dir", data.dir.file("no-such-conf").path], "conf_dir"),
+        ]
+        for c in cases {
+            let r = try run(c.args, timeout: 60)
+            #expect(r.status == 64 && r.output.contains(c.says), "\(c.args.joined(separator: " ")) -> \(r.status): \(r.output)")
+        }
+        let huge = try run(["featurize", "--dataset", "batvisionv2", "--manifest", m, "--cache_dir", cache, "--images_size", "4096", "--flush_every", "4096"])
+        #expect(huge.status == 2 && huge.output.contains("--flush_every") && huge.output.contains("or less"), "\(huge.output)")
+        let made = (FileManager.default.enumerator(atPath: cache)?.allObjects as? [String] ?? []).filter { $0.contains(".h5") && !$0.hasSuffix(".lock") }
+        #expect(made.isEmpty, "\(made)")
+    }
+
+    /// A file far larger than it may be (here a sparse 9 GB one) is refused by its size,
+    /// not read into memory.
+    @Test func aHugeFileIsRefusedBeforeItIsRead() throws {
+        let dir = try TemporaryFolder("huge")
+        defer { dir.cleanup() }
+        let url = dir.file("big.json")
+        #expect(FileManager.default.createFile(atPath: url.path, contents: nil))
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.truncate(atOffset: 9 << 30)
+        try handle.close()
+        let r = try run(["validate", "--manifest", url.path], timeout: 60)
+        #expect(r.status == 2 && r.output.contains("more than"), "\(r.output)")
+    }
 }

@@ -101,4 +101,26 @@ import TestSupport
             }
         }
     }
+
+    /// Conf YAML is composed, not expanded: nested aliases ("billion laughs") and huge keys
+    /// are refused at once, by name and clipped.
+    @Test func hostileConfFilesAreRefusedQuickly() throws {
+        let keys = ["experiment_name", "epochs", "optimizer", "criterion", "l1_weight", "silog_weight", "silog_lambda",
+                    "clip_grad_norm", "validation", "validation_iter", "saving_checkpoints", "save_best_model", "best_metric"]
+        var laughs = "\(keys[0]): &l0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1..<keys.count {
+            laughs += "\(keys[level]): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        let start = Date()
+        #expect(throws: SettingError.self) { _ = try ConfFile.parse(laughs, path: "laughs.yaml") }
+        #expect(Date().timeIntervalSince(start) < 5)
+        let longKey = String(repeating: "k", count: 5_000_000)
+        do {
+            _ = try ConfFile.parse("\(longKey): 1\n", path: "long.yaml")
+            Issue.record("accepted")
+        } catch let error as SettingError {
+            #expect(error.description.count < 400 && error.description.contains("bytes)"), "\(error.description.prefix(200))")
+        }
+        #expect(try ConfFile.parse("epochs: 3\nlocation_blacklist: [a, b]\nwandb_entity:\n", path: "ok.yaml") == ["epochs": "3", "location_blacklist": "a,b", "wandb_entity": ""])
+    }
 }

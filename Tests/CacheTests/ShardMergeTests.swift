@@ -133,4 +133,24 @@ import TestSupport
         }
         #expect(!FileManager.default.fileExists(atPath: f.files.partial.path))
     }
+
+    /// Stray names in shards/ (N of -1, 0 or beyond the limit) are not shards, and a second
+    /// merge --copy reuses the copy while a virtual merge over it is refused by name.
+    @Test func strayShardNamesAndRepeatedCopies() throws {
+        let data = try SmallDataset(samples: 6)
+        defer { data.dir.cleanup() }
+        let dir = try shards(data, try smallConfig(), count: 2, cache: "c")
+        for name in ["shard-0000-of--001.h5", "shard-0000-of-0000.h5", "shard-0-of-999999999999999.h5", "shard-0003-of-0002.h5"] {
+            try Data("x".utf8).write(to: dir.appendingPathComponent("shards/\(name)"))
+        }
+        let first = try CacheMerge.merge(directory: dir, copy: true)
+        #expect(!first.reused && first.copied)
+        #expect(try CacheMerge.merge(directory: dir, copy: true).reused)
+        do {
+            _ = try CacheMerge.merge(directory: dir, copy: false)
+            Issue.record("mapped over a copy")
+        } catch let error as CacheError {
+            #expect(error.description.contains("with --copy already"), "\(error)")
+        }
+    }
 }

@@ -21,4 +21,12 @@ import Testing
         let json = String(decoding: try JSONEncoder().encode(bins[1]), as: UTF8.self)
         #expect(json.contains("\"rmse\":null") && json.contains("\"abs_rel\":null"))
     }
+
+    /// Huge or infinite ground truth (V1 +inf kept without max_depth) joins the last bin.
+    @Test func hugeDepthJoinsTheLastBin() {
+        var acc = DepthBinAccumulator(width: 2, maxDepth: 30)
+        let gt: [Float] = [.infinity, 3.4e35, 1], pred: [Float] = [1, 1, 1]
+        gt.withUnsafeBufferPointer { g in pred.withUnsafeBufferPointer { p in acc.add(gt: g.baseAddress!, pred: p.baseAddress!, pixels: 3, scale: 1) } }
+        #expect(acc.bins.last?.pixels == 2 && acc.bins.first?.pixels == 1)
+    }
 }

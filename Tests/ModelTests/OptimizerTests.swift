@@ -56,6 +56,10 @@ import Testing
         #expect(throws: ModelError.self) {
             try Optimizer(.SGD, parameters: [q], learningRate: 0.1).load(tensors: tensors, metadata: meta, source: "state")
         }
+        // A hostile step count (the next step would overflow) is refused by name.
+        var hostile = meta
+        hostile["step"] = "9223372036854775807"
+        #expect(throws: ModelError.self) { try b.load(tensors: tensors, metadata: hostile, source: "state") }
     }
 
     @Test func clippingScalesToTheMaximumNorm() {

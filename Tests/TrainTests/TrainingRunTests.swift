@@ -265,4 +265,20 @@ struct TrainingFixture {
         }
         try c.checkFits(batch: 8, size: 256, training: true, available: 4e9)
     }
+
+    /// Replacing a checkpoint: its old model file goes before the new optimiser file is
+    /// written, so a failure (or a kill) never leaves old weights beside new moments.
+    @Test func aReplacedCheckpointNeverPairsOldWeightsWithNewMoments() throws {
+        let fx = try TrainingFixture(samples: 12)
+        defer { fx.dir.cleanup() }
+        let t = try fx.trainer("replace") { $0.epochs = 2 }
+        try t.run()
+        let url = t.directories.checkpoint(epoch: 2)
+        let (_, info) = try Checkpoint.read(url)
+        let opt = Checkpoint.optimizerURL(url)
+        try FileManager.default.removeItem(at: opt)
+        try FileManager.default.createDirectory(at: opt.appendingPathComponent("occupied"), withIntermediateDirectories: true)
+        #expect(throws: FileError.self) { try Checkpoint.save(model: t.model, optimizer: t.optimizer, info: try #require(info), to: url) }
+        #expect(!FileManager.default.fileExists(atPath: url.path), "the old model file is gone, not left beside other moments")
+    }
 }

@@ -80,7 +80,7 @@ struct EvalCommand: ParsableCommand {
         c.depthBin = try r.number("depth_bin", flag: evaluation.depthBin, in: 0.05...100)
         c.batchSize = id.batchSize
         c.threads = try threads.parallelism(&r)
-        try c.validate()
+        try r.combined(["min_depth", "max_eval_depth", "raw_depth", "manifest"]) { try c.validate() }
         return c
     }
 

@@ -25,8 +25,8 @@ struct IngestCommand: ParsableCommand {
             help: "V2 location folders to leave out (default: conf `location_blacklist`).")
     var blacklist: [String] = []
 
-    @Option(name: .customLong("conf_dir"), help: "The folder of YAML conf files.")
-    var confDir: String = "conf"
+    @Option(name: .customLong("conf_dir"), help: "The folder of YAML conf files (default: conf, when it exists).")
+    var confDir: String?
 
     @Flag(name: .customLong("strict"), help: "Treat any problem as fatal: write no manifest.")
     var strict = false
@@ -35,7 +35,7 @@ struct IngestCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        var r = try SettingsResolver(dataset: dataset, confDir: URL(fileURLWithPath: confDir), files: [])
+        var r = try SettingsResolver.forConfDir(confDir, dataset: dataset, files: [])
         let rootURL = URL(fileURLWithPath: try r.value("dataset_dir", flag: datasetDir))
         let blacklist = self.blacklist.isEmpty
             ? try r.value("location_blacklist", flag: nil as String?).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

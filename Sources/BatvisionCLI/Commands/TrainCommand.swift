@@ -43,8 +43,8 @@ struct TrainCommand: ParsableCommand {
         try training.apply(to: &c, &r)
         c.wandb = try wandb.config(&r)
         c.threads = try threads.parallelism(&r)
-        try c.model.checkInput(height: feature.imagesSize, width: feature.imagesSize)
-        try c.validate()
+        try r.combined(["num_downs", "generator", "images_size"]) { try c.model.checkInput(height: feature.imagesSize, width: feature.imagesSize) }
+        try r.combined(["epochs", "checkpoints", "depth_norm"]) { try c.validate() }
         return (c, r.resolved)
     }
 

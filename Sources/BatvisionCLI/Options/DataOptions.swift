@@ -18,15 +18,16 @@ struct DataOptions: ParsableArguments {
     @Option(name: .customLong("cache_dir"), help: "Where caches live: <cache_dir>/<dataset>/<key>/ (default: conf `cache_dir`).")
     var cacheDir: String?
 
-    @Option(name: .customLong("conf_dir"), help: "The folder of YAML conf files.")
-    var confDir: String = "conf"
+    @Option(name: .customLong("conf_dir"), help: "The folder of YAML conf files (default: conf, when it exists).")
+    var confDir: String?
 
     func resolver(files: [String] = []) throws -> SettingsResolver {
-        try SettingsResolver(dataset: dataset, confDir: URL(fileURLWithPath: confDir), files: files)
+        try SettingsResolver.forConfDir(confDir, dataset: dataset, files: files)
     }
 
-    /// The manifest: --manifest; else the default one for --dataset_dir; else the one the
-    /// last `ingest` of this dataset wrote by default; else the conf file's.
+    /// The manifest: --manifest; else the default one for --dataset_dir; else a conf
+    /// file's `manifest`; else the one the last `ingest` of this dataset wrote by default;
+    /// else the built-in default.
     func manifestURL(_ r: inout SettingsResolver) throws -> URL {
         if let manifest { return URL(fileURLWithPath: try r.value("manifest", flag: manifest)) }
         if let datasetDir {
@@ -34,7 +35,7 @@ struct DataOptions: ParsableArguments {
             r.record("manifest", url.path, origin: "default for --dataset_dir")
             return url
         }
-        if let last = LastIngest.manifest(of: dataset) {
+        if !r.confFileSets("manifest"), let last = LastIngest.manifest(of: dataset) {
             r.record("manifest", last.path, origin: "last ingest (\(LastIngest.pointer(dataset).path))")
             return last
         }

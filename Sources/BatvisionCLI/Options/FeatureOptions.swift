@@ -47,7 +47,9 @@ struct FeatureOptions: ParsableArguments {
             throw SettingError.invalid(key: "audio_cut_ms", value: cut.settingText, origin: r.origin(of: "audio_cut_ms"),
                                        expected: "1 to \(Int(FeatureConfig.maxAudioCutMs)) ms, or null")
         }
-        return try FeatureConfig(dataset: dataset, audioFormat: format, maxDepth: depth, depthNorm: norm,
-                                 imagesSize: size, preprocess: pre, depthResize: resize, audioOffset: offset, audioCutMs: cut)
+        return try r.combined(["audio_format", "max_depth", "depth_norm", "images_size"]) {
+            try FeatureConfig(dataset: dataset, audioFormat: format, maxDepth: depth, depthNorm: norm,
+                              imagesSize: size, preprocess: pre, depthResize: resize, audioOffset: offset, audioCutMs: cut)
+        }
     }
 }

@@ -7,29 +7,44 @@ import Yams
 /// text until the setting that reads it parses it.
 public enum ConfFile {
     static func read(_ url: URL) throws -> [String: String] {
-        try parse(String(decoding: try readFile(url), as: UTF8.self), path: url.path)
+        try parse(String(decoding: try readFile(url, limit: 1 << 20), as: UTF8.self), path: url.path)
     }
 
-    /// The settings of a conf file's text; `path` names it in errors.
+    /// The settings of a conf file's text; `path` names it in errors. The YAML is composed,
+    /// not loaded: values are the scalars' own text (or flat lists of them), so aliases are
+    /// never expanded into copies (a "billion laughs" file stays small).
     public static func parse(_ text: String, path: String) throws -> [String: String] {
-        let url = URL(fileURLWithPath: path)
-        let node: Any?
-        do { node = try Yams.load(yaml: text) } catch {
-            throw SettingError.conf(path: url.path, reason: "not valid YAML: \(error)")
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch {
+            throw SettingError.conf(path: path, reason: "not valid YAML: \(clipped("\(error)", limit: 300))")
         }
-        guard let map = node as? [String: Any] else {
-            if node == nil { return [:] }
-            throw SettingError.conf(path: url.path, reason: "expected a mapping of settings (key: value)")
+        guard let node else { return [:] }
+        guard let map = node.mapping else {
+            throw SettingError.conf(path: path, reason: "expected a mapping of settings (key: value)")
         }
         var out: [String: String] = [:]
-        for (key, value) in map {
-            guard SettingKeys.all.contains(key) else {
-                throw SettingError.conf(path: url.path, reason: "unknown setting '\(key)'\(SettingKeys.suggestion(for: key)); the settings are listed in the README")
+        for (keyNode, value) in map {
+            guard let key = keyNode.scalar?.string else {
+                throw SettingError.conf(path: path, reason: "a setting's name must be plain text")
+            }
+            guard key.count <= 64, SettingKeys.all.contains(key) else {
+                let hint = key.count <= 64 ? SettingKeys.suggestion(for: key) : ""
+                throw SettingError.conf(path: path, reason: "unknown setting '\(clipped(key, limit: 64))'\(hint); the settings are listed in the README")
             }
             switch value {
-            case let list as [Any]: out[key] = list.map { "\($0)" }.joined(separator: ",")
-            case is NSNull: out[key] = "null"
-            default: out[key] = "\(value)"
+            case let .scalar(scalar):
+                out[key] = scalar.string  // `key:` with no value is "", which nullable settings read as null
+            case let .sequence(list):
+                var items: [String] = []
+                for item in list {
+                    guard let s = item.scalar?.string else {
+                        throw SettingError.conf(path: path, reason: "\(key): expected a value or a list of values")
+                    }
+                    items.append(s)
+                }
+                out[key] = items.joined(separator: ",")
+            default:
+                throw SettingError.conf(path: path, reason: "\(key): expected a value or a list of values, not a mapping")
             }
         }
         return out

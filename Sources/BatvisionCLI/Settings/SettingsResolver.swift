@@ -15,6 +15,16 @@ struct SettingsResolver {
     /// What was resolved, in order, for `logs/<run>/config.yaml` and checkpoints.
     private(set) var resolved: [ResolvedSetting] = []
 
+    /// The resolver of `--conf_dir` (which must exist when given) or of `conf/` (used when
+    /// it exists: outside a checkout the built-in defaults stand alone).
+    static func forConfDir(_ given: String?, dataset: DatasetKind, files: [String]) throws -> SettingsResolver {
+        var isDir: ObjCBool = false
+        if let given, !(FileManager.default.fileExists(atPath: given, isDirectory: &isDir) && isDir.boolValue) {
+            throw SettingError.invalid(key: "conf_dir", value: given, origin: commandLine, expected: "a folder of conf files")
+        }
+        return try SettingsResolver(dataset: dataset, confDir: URL(fileURLWithPath: given ?? "conf"), files: files)
+    }
+
     init(dataset: DatasetKind, confDir: URL, files: [String]) throws {
         for (k, v) in BuiltInDefaults.values(dataset) { layers[k] = (v, Self.builtIn) }
         for rel in ["dataset/\(dataset.rawValue).yaml"] + files {
@@ -58,6 +68,17 @@ struct SettingsResolver {
         }
         return v
     }
+
+    /// Runs `body`, turning the error of settings that do not go together into a
+    /// `SettingError.combination` (a usage error when any of `keys` came from a flag).
+    func combined<T>(_ keys: [String], _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as ReportableError where !(error is SettingError) {
+            throw SettingError.combination(error.description, fromCommandLine: keys.contains { origin(of: $0) == Self.commandLine })
+        }
+    }
+
+    /// Whether a conf file (not the built-in defaults) sets `key`.
+    func confFileSets(_ key: String) -> Bool { (layers[key]?.origin).map { $0 != Self.builtIn } ?? false }
 
     /// Where the resolved value of `key` came from.
     func origin(of key: String) -> String { resolved.last { $0.key == key }?.origin ?? "?" }

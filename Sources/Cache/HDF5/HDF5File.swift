@@ -227,7 +227,7 @@ public final class HDF5Dataset {
         guard rank > 0 else { return [] }
         var dims = [hsize_t](repeating: 0, count: rank)
         H5Sget_simple_extent_dims(space, &dims, nil)
-        return dims.map { Int($0) }
+        return dims.map { Int(clamping: $0) }  // a hostile 2^64 is Int.max, refused by the callers' bounds
     }
 
     /// Whether the element type is a 32-bit float (what the cache stores).
@@ -235,6 +235,23 @@ public final class HDF5Dataset {
         let t = H5Dget_type(id)
         defer { H5Tclose(t) }
         return H5Tget_class(t) == H5T_FLOAT && H5Tget_size(t) == 4
+    }
+
+    /// The files a virtual dataset reads (empty for an ordinary dataset), as recorded.
+    public var virtualSourceFiles: [String] {
+        let dcpl = H5Dget_create_plist(id)
+        guard dcpl >= 0 else { return [] }
+        defer { H5Pclose(dcpl) }
+        guard H5Pget_layout(dcpl) == H5D_VIRTUAL else { return [] }
+        var count = 0
+        guard H5Pget_virtual_count(dcpl, &count) >= 0 else { return [] }
+        return (0..<min(count, 1 << 16)).map { i in
+            let n = H5Pget_virtual_filename(dcpl, i, nil, 0)
+            guard n > 0, n < 4096 else { return "" }
+            var buffer = [CChar](repeating: 0, count: n + 1)
+            H5Pget_virtual_filename(dcpl, i, &buffer, buffer.count)
+            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
     }
 
     /// The byte width of a fixed-length string dataset (nil for other types).
