@@ -6,6 +6,8 @@ import TestSupport
 
 @Suite(.serialized) struct CrashSafetyTests {
     func featurizeProcess(_ data: SmallDataset, cache: String) throws -> Process {
+        // An empty conf folder: the built-in defaults alone.
+        try FileManager.default.createDirectory(at: data.dir.file("no-conf"), withIntermediateDirectories: true)
         let p = Process()
         p.executableURL = try batvisionExecutable()
         p.arguments = ["featurize", "--dataset", "batvisionv2", "--manifest", data.dir.file("manifest.json").path,
