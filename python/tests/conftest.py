@@ -11,8 +11,9 @@ import sys
 import pytest
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-SHARED = os.environ.get("BATVISION_SHARED", os.path.abspath(os.path.join(REPO, "..", "shared")))
-GOLDENS = os.path.join(SHARED, "goldens")
+# The goldens as the repository carries them (Tests/Fixtures, copied from ../shared), so a
+# clean clone tests without ../shared.
+GOLDENS = os.environ.get("BATVISION_GOLDENS", os.path.join(REPO, "Tests", "Fixtures", "goldens"))
 CONF = os.path.join(REPO, "conf")
 
 
