@@ -128,7 +128,8 @@ def test_swift_continues_and_evaluates_a_pytorch_run(synthetic_v1, tmp_path):
     assert [r["epoch"] for r in read_records(os.path.join(both, "logs", rn, "metrics.jsonl"))] == [1, 2, 3]
     # 6c: batvision eval on the validation split of PyTorch's checkpoint_2.
     stats = str(tmp_path / "stats")
-    r = run([syn.bin, "eval"] + syn.common() + flags[:-2] + ["--experiment_name", "back", "--output_dir", py,
+    # eval takes what names the run, not the training settings (the model comes from the checkpoint).
+    r = run([syn.bin, "eval"] + syn.common() + ["--batch_size", "32", "--experiment_name", "back", "--output_dir", py,
             "--checkpoints", "2", "--eval_on", "val", "--stat_dir", stats], cwd=syn.root)
     summary = json.load(open(os.path.join(stats, rn, "epoch_0002_val_summary.json")))
     rec = next(r for r in read_records(os.path.join(py, "logs", rn, "metrics.jsonl")) if r["epoch"] == 2)
