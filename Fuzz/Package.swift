@@ -5,7 +5,7 @@
 import PackageDescription
 
 func harness(_ name: String, _ deps: [String]) -> Target {
-    .executableTarget(name: "fuzz-\(name)", dependencies: deps.map { .product(name: $0, package: "batvision") },
+    .executableTarget(name: "fuzz-\(name)", dependencies: ["FuzzSupport"] + deps.map { .product(name: $0, package: "batvision") },
                       path: "Sources/fuzz-\(name)", swiftSettings: [.unsafeFlags(["-parse-as-library"])])
 }
 
@@ -13,6 +13,7 @@ let package = Package(
     name: "batvision-fuzz",
     dependencies: [.package(name: "batvision", path: "..")],
     targets: [
+        .target(name: "FuzzSupport"),
         harness("npy", ["BatvisionIngest"]),
         harness("wav", ["BatvisionIngest"]),
         harness("csv", ["BatvisionIngest"]),

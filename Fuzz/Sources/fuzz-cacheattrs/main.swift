@@ -1,6 +1,7 @@
 import Cache
 import Ingest
 import Foundation
+import FuzzSupport
 
 /// Cache attributes and layout: a cache file whose root attributes and dataset shapes come
 /// from the input is opened as `train` and `eval` open one (then read like `BatchStream`):
@@ -54,16 +55,7 @@ public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     return 0
 }
 
-// SwiftPM links an executable's entry point as `<module>_main`; libFuzzer's driver runs
-// from there (its own main is not linked in then).
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
-                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
-
 @_cdecl("fuzz_cacheattrs_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var argc = argc
-    var argv = argv
-    return LLVMFuzzerRunDriver(&argc, &argv, fuzz)
+    runFuzzer(argc, argv, fuzz)
 }
