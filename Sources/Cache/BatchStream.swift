@@ -124,7 +124,8 @@ public final class BatchStream: Sequence, IteratorProtocol {
             pipe.condition.unlock()
         }
         let reader: FeatureCache
-        do { reader = try FeatureCache(path: path) } catch {
+        // The consumer's cache was checked when it was opened: no second check every epoch.
+        do { reader = try FeatureCache(path: path, checked: false) } catch {
             deliver(0, .failure(error))
             return
         }

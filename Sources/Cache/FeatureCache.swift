@@ -13,7 +13,12 @@ public final class FeatureCache {
     private var audio: [Split: HDF5Dataset] = [:]
     private var depth: [Split: HDF5Dataset] = [:]
 
-    public init(path: URL) throws {
+    public convenience init(path: URL) throws { try self.init(path: path, checked: true) }
+
+    /// Opens the file; `checked` false skips the layout and shard checks, for a second
+    /// handle on a cache this process has opened (and so checked) already: `BatchStream`'s
+    /// reader opens one every epoch.
+    init(path: URL, checked: Bool) throws {
         guard FileManager.default.fileExists(atPath: path.path) else {
             throw CacheError.cacheMissing(path: path.path, hint: "Run `batvision featurize` first.")
         }
@@ -27,12 +32,12 @@ public final class FeatureCache {
         config = try FeatureCacheSchema.read(file)
         manifestDigest = file.stringAttribute("manifest_digest") ?? ""
         shard = FeatureCacheSchema.readShard(file)
-        try CacheMerge.checkSources(of: file, at: path)
+        if checked { try CacheMerge.checkSources(of: file, at: path) }
         for split in Split.allCases where file.exists(FeatureCacheSchema.audio(split)) {
             audio[split] = try file.openDataset(FeatureCacheSchema.audio(split))
             depth[split] = try file.openDataset(FeatureCacheSchema.depth(split))
         }
-        try checkLayout()
+        if checked { try checkLayout() }
     }
 
     /// Bounds on what a cache may declare: more samples than any dataset, a longer waveform

@@ -344,7 +344,7 @@ public struct Featurizer {
             }
             return n
         }
-        let ears = manifest.dataset == .batvisionv1 ? 2 : 1
+        let ears = manifest.dataset.audioFilesPerSample
         guard sample.audio.count == ears else {
             throw CacheError.sample(id: sample.id, reason: "the manifest lists \(sample.audio.count) audio file(s), \(manifest.dataset.rawValue) has \(ears): run ingest again")
         }

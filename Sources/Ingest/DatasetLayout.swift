@@ -6,6 +6,9 @@ public enum DatasetKind: String, Codable, CaseIterable, Sendable {
     case batvisionv1, batvisionv2
 
     public var displayName: String { self == .batvisionv1 ? "Batvision V1" : "Batvision V2" }
+
+    /// Audio files per sample: one .npy per ear (V1), one stereo WAV (V2).
+    public var audioFilesPerSample: Int { self == .batvisionv1 ? 2 : 1 }
 }
 
 public enum Split: String, Codable, CaseIterable, Comparable, Sendable {

@@ -135,7 +135,7 @@ public struct DatasetStatistics: Codable, Sendable {
     static func measure(_ sample: SampleRecord, kind: DatasetKind, root: DatasetRoot, onsetThreshold: Double,
                         clipLevel: Double) throws -> SampleMeasures {
         var m = SampleMeasures(id: sample.id, split: sample.split, location: sample.location)
-        let ears = kind == .batvisionv1 ? 2 : 1
+        let ears = kind.audioFilesPerSample
         guard sample.audio.count == ears else {
             throw IngestError.manifest(path: sample.id, reason: "lists \(sample.audio.count) audio file(s), \(kind.rawValue) has \(ears): run ingest again")
         }

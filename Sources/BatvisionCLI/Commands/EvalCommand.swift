@@ -18,9 +18,7 @@ struct CheckpointOptions: ParsableArguments {
         if let checkpoint { return .file(URL(fileURLWithPath: checkpoint)) }
         if best { return .best }
         guard let epoch = try r.optional("checkpoints", flag: checkpoints) else { return .latest }
-        guard epoch >= 1 else {
-            throw SettingError.invalid(key: "checkpoints", value: "\(epoch)", origin: r.origin(of: "checkpoints"), expected: "an epoch of 1 or more")
-        }
+        try r.require("checkpoints", epoch, epoch >= 1, expected: "an epoch of 1 or more")
         return .epoch(epoch)
     }
 }

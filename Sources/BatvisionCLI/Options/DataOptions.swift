@@ -86,9 +86,7 @@ struct ThreadsOption: ParsableArguments {
     func parallelism(_ r: inout SettingsResolver) throws -> Parallelism {
         let limit = 4 * Swift.max(ProcessInfo.processInfo.activeProcessorCount, 1)
         guard let n = try r.optional("threads", flag: threads.map { Nullable.value($0) }) else { return .allCores }
-        guard (1...limit).contains(n) else {
-            throw SettingError.invalid(key: "threads", value: "\(n)", origin: r.origin(of: "threads"), expected: "a value from 1 to \(limit)")
-        }
+        try r.require("threads", n, (1...limit).contains(n), expected: "a value from 1 to \(limit)")
         return Parallelism(workers: n)
     }
 }

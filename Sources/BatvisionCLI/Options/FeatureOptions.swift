@@ -33,9 +33,9 @@ struct FeatureOptions: ParsableArguments {
     func config(dataset: DatasetKind, _ r: inout SettingsResolver) throws -> FeatureConfig {
         let format = try r.value("audio_format", flag: audioFormat)
         let depth = try r.optional("max_depth", flag: maxDepth)
-        if let depth, !(depth > 0 && depth <= FeatureConfig.maxDepthLimit) {
-            throw SettingError.invalid(key: "max_depth", value: depth.settingText, origin: r.origin(of: "max_depth"),
-                                       expected: "metres above 0 and at most \(Int(FeatureConfig.maxDepthLimit)), or null")
+        if let depth {
+            try r.require("max_depth", depth, depth > 0 && depth <= FeatureConfig.maxDepthLimit,
+                          expected: "metres above 0 and at most \(Int(FeatureConfig.maxDepthLimit)), or null")
         }
         let norm = try r.bool("depth_norm", flag: depthNorm?.value)
         let size = try r.number("images_size", flag: imagesSize, in: 1...4096)
@@ -43,9 +43,8 @@ struct FeatureOptions: ParsableArguments {
         let resize = try r.value("depth_resize", flag: depthResize)
         let offset = try r.number("audio_offset", flag: audioOffset, in: 0...FeatureConfig.maxAudioOffset)
         let cut = try r.optional("audio_cut_ms", flag: audioCutMs)
-        if let cut, !(cut >= 1 && cut <= FeatureConfig.maxAudioCutMs) {
-            throw SettingError.invalid(key: "audio_cut_ms", value: cut.settingText, origin: r.origin(of: "audio_cut_ms"),
-                                       expected: "1 to \(Int(FeatureConfig.maxAudioCutMs)) ms, or null")
+        if let cut {
+            try r.require("audio_cut_ms", cut, cut >= 1 && cut <= FeatureConfig.maxAudioCutMs, expected: "1 to \(Int(FeatureConfig.maxAudioCutMs)) ms, or null")
         }
         return try r.combined(["audio_format", "max_depth", "depth_norm", "images_size"]) {
             try FeatureConfig(dataset: dataset, audioFormat: format, maxDepth: depth, depthNorm: norm,

@@ -27,10 +27,7 @@ struct ModelOptions: ParsableArguments {
     func config(depthNorm: Bool, _ r: inout SettingsResolver) throws -> UNetConfig {
         let generator = try r.value("generator", flag: generator)
         let downs = try r.optional("num_downs", flag: numDowns) ?? generator.levels
-        guard (5...UNetConfig.maxLevels).contains(downs) else {
-            throw SettingError.invalid(key: "num_downs", value: "\(downs)", origin: r.origin(of: "num_downs"),
-                                       expected: "a value from 5 to \(UNetConfig.maxLevels)")
-        }
+        try r.require("num_downs", downs, (5...UNetConfig.maxLevels).contains(downs), expected: "a value from 5 to \(UNetConfig.maxLevels)")
         let filters = try r.number("ngf", flag: ngf, in: 1...UNetConfig.maxFilters)
         return UNetConfig(numDowns: downs, ngf: filters, depthNorm: depthNorm)
     }
@@ -59,10 +56,7 @@ struct RunIdentityOptions: ParsableArguments {
     func resolve(_ r: inout SettingsResolver) throws -> Resolved {
         let experiment = try Self.nameComponent("experiment_name", try r.value("experiment_name", flag: experimentName), r)
         let lr = try r.value("learning_rate", flag: learningRate)
-        guard lr > 0, lr <= 10, lr.isFinite else {
-            throw SettingError.invalid(key: "learning_rate", value: lr.settingText, origin: r.origin(of: "learning_rate"),
-                                       expected: "a positive number up to 10")
-        }
+        try r.require("learning_rate", lr, lr > 0 && lr <= 10 && lr.isFinite, expected: "a positive number up to 10")
         return Resolved(experimentName: experiment, learningRate: lr,
                         batchSize: try r.number("batch_size", flag: batchSize, in: 1...Self.maxBatch),
                         optimizer: try r.value("optimizer", flag: optimizer),
@@ -71,9 +65,8 @@ struct RunIdentityOptions: ParsableArguments {
 
     /// A part of the run name is one folder name's worth: no separators, not `.` or `..`.
     static func nameComponent(_ key: String, _ value: String, _ r: SettingsResolver) throws -> String {
-        guard !value.isEmpty, !value.contains("/"), !value.contains("\0"), value != ".", value != ".." else {
-            throw SettingError.invalid(key: key, value: value, origin: r.origin(of: key), expected: "a name without '/' (it names folders)")
-        }
+        try r.require(key, value, !value.isEmpty && !value.contains("/") && !value.contains("\0") && value != "." && value != "..",
+                      expected: "a name without '/' (it names folders)")
         return value
     }
 }
@@ -127,9 +120,8 @@ struct TrainOptions: ParsableArguments {
         c.validationIter = try r.number("validation_iter", flag: validationIter, in: 1...Self.maxEpochs)
         c.savingCheckpoints = try r.number("saving_checkpoints", flag: savingCheckpoints, in: 1...Self.maxEpochs)
         c.resumeEpoch = try r.optional("checkpoints", flag: checkpoints)
-        if let epoch = c.resumeEpoch, !(1..<c.epochs).contains(epoch) {
-            throw SettingError.invalid(key: "checkpoints", value: "\(epoch)", origin: r.origin(of: "checkpoints"),
-                                       expected: "an epoch from 1 to \(c.epochs - 1) to resume from")
+        if let epoch = c.resumeEpoch {
+            try r.require("checkpoints", epoch, (1..<c.epochs).contains(epoch), expected: "an epoch from 1 to \(c.epochs - 1) to resume from")
         }
         c.saveBestModel = try r.bool("save_best_model", flag: saveBestModel)
         c.bestMetric = try r.value("best_metric", flag: bestMetric)

@@ -62,11 +62,13 @@ struct SettingsResolver {
     /// A number that must lie in `range` (checked wherever it came from).
     mutating func number<T: SettingValue & Comparable>(_ key: String, flag: T?, in range: ClosedRange<T>) throws -> T {
         let v = try value(key, flag: flag)
-        guard range.contains(v) else {
-            throw SettingError.invalid(key: key, value: v.settingText, origin: origin(of: key),
-                                       expected: "a value from \(range.lowerBound.settingText) to \(range.upperBound.settingText)")
-        }
+        try require(key, v, range.contains(v), expected: "a value from \(range.lowerBound.settingText) to \(range.upperBound.settingText)")
         return v
+    }
+
+    /// Refuses the resolved `value` of `key` unless `holds`, naming where it came from.
+    func require<T: SettingValue>(_ key: String, _ value: T, _ holds: Bool, expected: String) throws {
+        guard holds else { throw SettingError.invalid(key: key, value: value.settingText, origin: origin(of: key), expected: expected) }
     }
 
     /// Runs `body`, turning the error of settings that do not go together into a
