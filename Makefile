@@ -43,7 +43,7 @@ VENV_TORCH := .venv-torch
 
 $(VENV_PY)/.installed: python/pyproject.toml
 	$(PYTHON) -m venv $(VENV_PY)
-	$(VENV_PY)/bin/pip install -q h5py numpy "dask[distributed]" pytest pyyaml
+	$(VENV_PY)/bin/pip install -q h5py numpy "dask[distributed]" pytest pyyaml wandb pillow
 	$(VENV_PY)/bin/pip install -q -e ./python
 	touch $@
 

@@ -91,7 +91,3 @@ public struct EvaluationReport {
         return [csvURL, jsonURL, pngURL]
     }
 }
-
-extension String {
-    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
-}

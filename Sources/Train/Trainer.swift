@@ -3,7 +3,6 @@ import Foundation
 import Ingest
 import Model
 import Support
-import Support
 
 /// The training loop: streams shuffled batches from the cache, steps the U-Net, validates
 /// every `validation_iter` epochs, logs, draws predictions, checkpoints, keeps the best,
@@ -24,6 +23,11 @@ public final class Trainer {
     /// Draws ground truth | prediction | error for a few validation samples (Eval's
     /// picture code; the loop only collects the panels).
     public var writePredictionSheet: ((_ url: URL, _ panels: [DepthPanel], _ maxDepth: Double) throws -> Void)?
+    /// Called after each training batch (the CLI's progress line on a terminal).
+    public var progress: ((TrainingProgress) -> Void)?
+    /// Called after each finished epoch with its record and the prediction picture it drew,
+    /// if any (the W&B logger).
+    public var epochFinished: ((_ record: EpochRecord, _ picture: URL?) -> Void)?
 
     private var scale: Float { cache.config.metresPerUnit }
     /// Model input and loss-gradient buffers, reused every step.
@@ -32,6 +36,8 @@ public final class Trainer {
     private var runLock: FileLock?
     /// The training split's sample ids, to name samples in errors.
     private lazy var trainIds: [String] = (try? cache.sampleIds(.train)) ?? []
+    /// Wall time of each epoch this process finished, validation included (for the run's ETA).
+    private var epochWallTimes: [Double] = []
 
     public init(config: TrainingConfig, settings: [ResolvedSetting], cache: FeatureCache) throws {
         try config.validate()
@@ -80,14 +86,19 @@ public final class Trainer {
         var best: Double? = bestSoFar()
         log("training \(config.runName): \(cache.count(.train)) samples, \(cache.count(.val)) validation; U-Net \(config.model.numDowns) levels, ngf \(config.model.ngf), \(model.parameterCount) parameters; \(config.optimizer.rawValue) lr \(pythonFloat(config.learningRate)), batch \(config.batchSize), \(config.loss.criterion.rawValue)")
         for epoch in firstEpoch...max(firstEpoch, config.epochs) where epoch <= config.epochs {
+            let start = DispatchTime.now().uptimeNanoseconds
             var record = try trainEpoch(epoch)
+            var picture: URL?
             if config.validation && cache.count(.val) > 0 && (epoch % config.validationIter == 0 || epoch == config.epochs) {
                 let v = try validate(epoch: epoch)
                 record.valLoss = v.loss
                 record.metrics = v.metrics
+                picture = v.picture
             }
             records.append(record)
             try finishEpoch(record, records: records, board: board, best: &best)
+            epochWallTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            epochFinished?(record, picture)
         }
         return records
     }
@@ -158,8 +169,15 @@ public final class Trainer {
         let stream = BatchStream(cache: cache, splits: [.train], batchSize: config.batchSize, shuffle: config.shuffle,
                                  seed: config.seed, epoch: epoch, dropLast: false)
         var lossSum = 0.0, batches = 0, skipped = 0, seen = 0
+        let total = (cache.count(.train) + config.batchSize - 1) / config.batchSize
+        let perEpoch = epochWallTimes.isEmpty ? nil : epochWallTimes.reduce(0, +) / Double(epochWallTimes.count)
         while let batch = try stream.nextBatch() {
-            guard let value = try step(batch, epoch: epoch) else { skipped += 1; continue }  // no valid depth pixel
+            defer {
+                progress?(TrainingProgress(epoch: epoch, epochs: config.epochs, batch: batches + skipped, batches: total, samples: seen,
+                                           seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
+                                           meanLoss: batches > 0 ? lossSum / Double(batches) : .nan, secondsPerEpoch: perEpoch))
+            }
+            guard let value = try step(batch, epoch: epoch, index: batches + skipped + 1) else { skipped += 1; continue }  // no valid depth pixel
             lossSum += Double(value)
             batches += 1
             seen += batch.count
@@ -170,7 +188,7 @@ public final class Trainer {
     }
 
     /// One optimiser step on `batch`; its loss, or nil when the batch has no valid depth.
-    func step(_ batch: Batch, epoch: Int) throws -> Float? {
+    func step(_ batch: Batch, epoch: Int, index: Int = 0) throws -> Float? {
         // NaN or infinite inputs would train to a finite-looking loss (the ReLU head hides
         // them): stop and name the samples.
         if batch.audio.contains(where: { !$0.isFinite }) || batch.depth.contains(where: { !$0.isFinite }) {
@@ -191,9 +209,7 @@ public final class Trainer {
             return config.loss.evaluate(pred: pp, gt: dp, count: batch.depth.count, grad: gradPred.pointer)
         }
         guard let value else { return nil }
-        guard value.isFinite else {
-            throw TrainError.numerics("epoch \(epoch): the loss became \(value) (learning rate \(pythonFloat(config.learningRate)) too high?)")
-        }
+        guard value.isFinite else { throw TrainError.diverged(epoch: epoch, batch: index, loss: Double(value), learningRate: config.learningRate) }
         model.zeroGradients()
         model.backward(gradPred.pointer)
         clipGradientNorm(model.parameters, maxNorm: config.clipGradNorm)
@@ -232,7 +248,7 @@ public final class Trainer {
     }
 
     /// Eval-mode pass over the validation split: mean batch loss and mean per-sample metrics.
-    func validate(epoch: Int) throws -> (loss: Double?, metrics: [String: Double]) {
+    func validate(epoch: Int) throws -> (loss: Double?, metrics: [String: Double], picture: URL?) {
         var lossSum = 0.0, lossBatches = 0
         var all: [DepthMetrics] = []
         var panels: [DepthPanel] = []
@@ -254,10 +270,12 @@ public final class Trainer {
                                          pred: pred[(n * pixels)..<((n + 1) * pixels)].map { $0 * scale }, size: input.size))
             }
         }
+        var picture: URL?
         if let writer = writePredictionSheet, !panels.isEmpty {
+            picture = directories.prediction(epoch: epoch)
             try writer(directories.prediction(epoch: epoch), panels, cache.config.maxDepth ?? Double(panels.flatMap(\.gt).max() ?? 1))
         }
-        return (lossBatches > 0 ? lossSum / Double(lossBatches) : nil, DepthMetrics.mean(all).named)
+        return (lossBatches > 0 ? lossSum / Double(lossBatches) : nil, DepthMetrics.mean(all).named, picture)
     }
 
     func describe(_ r: EpochRecord) -> String {
@@ -279,11 +297,8 @@ public final class Trainer {
     }
 
     func readRecords() throws -> [EpochRecord] {
-        guard let data = try? Data(contentsOf: directories.metricsLog) else { return [] }
-        let decoder = JSONCoding.decoder()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap {
-            try? decoder.decode(EpochRecord.self, from: Data($0.utf8))
-        }
+        guard FileManager.default.fileExists(atPath: directories.metricsLog.path) else { return [] }
+        return try RunLog.readRecords(directories.metricsLog)
     }
 
     /// Rewrites metrics.jsonl from the run's records (on a resume, those up to the resume

@@ -77,11 +77,12 @@ public func maxAbsoluteError(_ a: [Float], _ b: [Float]) -> Double {
 /// Runs a program to completion, stdout and stderr captured together. After `timeout`
 /// seconds it is killed and the status is `timedOut` (a hang is a failure, not a stuck suite).
 public func runProcess(_ executable: URL, _ args: [String], in directory: URL? = nil,
-                       timeout: Double = 600) throws -> (status: Int32, output: String) {
+                       timeout: Double = 600, environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
     let p = Process()
     p.executableURL = executable
     p.arguments = args
     if let directory { p.currentDirectoryURL = directory }
+    if let environment { p.environment = environment }
     let pipe = Pipe()
     p.standardOutput = pipe
     p.standardError = pipe

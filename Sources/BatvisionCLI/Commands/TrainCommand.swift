@@ -10,7 +10,7 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train the Batvision U-Net baseline, streaming from the feature cache.",
         discussion: """
-        Run name: unet_baseline_<dataset>_BS<batch>_Lr<lr>_<optimizer>_<experiment_name>. It writes checkpoints/<run>/checkpoint_<epoch>.safetensors (PyTorch state_dict names, the optimiser state beside it), results/<run>/epoch_NNNN_prediction.png and logs/<run>/ (config.yaml with each value's origin, metrics.jsonl, TensorBoard events). The cache must exist: featurize first. Every conf key is also a flag of the same name; flags win over conf files.
+        Run name: unet_baseline_<dataset>_BS<batch>_Lr<lr>_<optimizer>_<experiment_name>. On a terminal a progress line shows the batch, samples/s, the loss so far and the time left. It writes checkpoints/<run>/checkpoint_<epoch>.safetensors (PyTorch state_dict names, the optimiser state beside it), results/<run>/epoch_NNNN_prediction.png and logs/<run>/ (config.yaml with each value's origin, metrics.jsonl, TensorBoard events). The cache must exist: featurize first. --use_wandb logs the run to Weights & Biases through its Python client (pip install wandb; mode: --wandb_mode, else WANDB_MODE, else the conf file's). Every conf key is also a flag of the same name; flags win over conf files.
 
         Example (a small CPU model):
           batvision train --dataset batvisionv2 --num_downs 6 --ngf 16 --images_size 64 --epochs 10
@@ -50,16 +50,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let (config, settings) = try resolve()
-        if config.wandb.enabled && config.wandb.mode != .disabled {
-            warn("note: wandb is not available in this tool; metrics go to logs/\(config.runName)/metrics.jsonl and TensorBoard event files (tensorboard --logdir logs)")
-        }
-        let cache = try CacheResolver.open(config.feature, manifest: config.manifest, cacheDir: config.cacheDir)
-        let trainer = try Trainer(config: config, settings: settings, cache: cache)
-        trainer.overwrite = overwrite
-        trainer.writePredictionSheet = { url, panels, maxDepth in
-            try PredictionSheet.write(panels, maxDepth: maxDepth, to: url)
-        }
-        let records = try trainer.run()
+        let (trainer, records) = try TrainingSession(config: config, settings: settings, overwrite: overwrite).run()
         if let last = records.last(where: { $0.metrics != nil }), let m = last.metrics {
             print("validation after epoch \(last.epoch): " + DepthMetrics.names.map { String(format: "%@ %.4f", $0, m[$0] ?? .nan) }.joined(separator: "  "))
         }

@@ -139,11 +139,23 @@ struct WandbOptions: ParsableArguments {
     var wandbProject: String?
     @Option(name: .customLong("wandb_entity"), help: "W&B entity (`null`: your default).")
     var wandbEntity: Nullable<String>?
-    @Option(name: .customLong("wandb_mode"), help: "W&B mode.")
+    @Option(name: .customLong("wandb_mode"), help: "W&B mode (default: WANDB_MODE when set, else the conf file's).")
     var wandbMode: WandbMode?
 
-    func config(_ r: inout SettingsResolver) throws -> WandbConfig {
+    func config(_ r: inout SettingsResolver, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> WandbConfig {
         WandbConfig(enabled: try r.bool("use_wandb", flag: useWandb), project: try r.value("wandb_project", flag: wandbProject),
-                    entity: try r.optional("wandb_entity", flag: wandbEntity), mode: try r.value("wandb_mode", flag: wandbMode))
+                    entity: try r.optional("wandb_entity", flag: wandbEntity),
+                    mode: try Self.mode(flag: wandbMode, &r, environment: environment))
+    }
+
+    /// The mode W&B itself is set to: the flag, else WANDB_MODE (as the client reads it), else the conf files.
+    static func mode(flag: WandbMode?, _ r: inout SettingsResolver, environment: [String: String]) throws -> WandbMode {
+        guard flag == nil, let text = environment["WANDB_MODE"], !text.isEmpty else { return try r.value("wandb_mode", flag: flag) }
+        // The client's older names: dryrun is offline, run is online.
+        guard let mode = WandbMode(rawValue: text) ?? ["dryrun": .offline, "run": .online][text] else {
+            throw SettingError.invalid(key: "wandb_mode", value: text, origin: "environment variable WANDB_MODE", expected: "online, offline or disabled")
+        }
+        r.record("wandb_mode", text, origin: "environment variable WANDB_MODE")
+        return mode
     }
 }
