@@ -34,3 +34,30 @@ $BV train "${SMALL[@]}" "${RUN[@]}" --num_downs 6 --ngf 16 --epochs ${EPOCHS:-25
 # The paper's metrics on the test split, beside the constant predictor (the training
 # split's per-pixel mean depth).
 $BV eval --dataset batvisionv2 --manifest "$MANIFEST" "${RUN[@]}" --best --stat_dir out/stats
+
+# The guide's V1 experiment matrix (experiments/batvisionv1-guide.yaml: the base run, the
+# lambda, loss-weight, validation, learning-rate, criterion and waveform runs, and the
+# four-step sequence), shrunk with --set to a small U-Net on a synthetic V1 dataset, then
+# compared side by side (out/experiments/comparison: runs.md, runs.csv, curves as PNG).
+# Rerunning skips the finished runs. W&B logs offline when python3 has the client.
+V1DATA=out/synthetic/batvisionv1
+V1MANIFEST=data-manifests/batvisionv1-synthetic.json
+if [ ! -f "$V1DATA/test.csv" ]; then  # written last
+  rm -rf "$V1DATA"
+  $BV synth --dataset batvisionv1 --out "$V1DATA" --samples "${V1_SAMPLES:-120}" --seed 0
+else
+  echo "synth: $V1DATA already written, reusing it"
+fi
+$BV ingest --dataset batvisionv1 --dataset_dir "$V1DATA" --manifest "$V1MANIFEST"
+WANDB=(--set use_wandb=false)
+if python3 -c "import wandb" 2>/dev/null; then WANDB=(--set wandb_mode=offline); fi
+SHRINK=(--set manifest="$V1MANIFEST" --set num_downs=5 --set ngf=8 --set images_size=64 --set epochs=${V1_EPOCHS:-6}
+        --set batch_size=16 --set validation_iter=2 --set output_dir=out/experiments "${WANDB[@]}")
+$BV experiments run experiments/batvisionv1-guide.yaml "${SHRINK[@]}"
+# The learning-rate sweep on the test split, for the depth-binned comparison.
+for lr in 0.0005 0.001 0.002; do
+  name=base_v1_lr_$lr; [ "$lr" = 0.001 ] && name=base_v1_default
+  $BV eval --dataset batvisionv1 --manifest "$V1MANIFEST" --images_size 64 --learning_rate $lr --batch_size 16 \
+    --experiment_name $name --output_dir out/experiments --stat_dir out/experiments/stats > /dev/null
+done
+$BV compare --logs out/experiments/logs --stat_dir out/experiments/stats --out out/experiments/comparison

@@ -16,7 +16,7 @@ public struct Batvision: ParsableCommand {
 
         Exit status: 0 success, 1 findings (problems, changed files), 2 an error that stopped the command (the message names the file or setting), 64 a usage error.
         """,
-        subcommands: [SynthCommand.self, IngestCommand.self, StatsCommand.self, FeaturizeCommand.self, MergeCommand.self, TrainCommand.self, EvalCommand.self, ValidateCommand.self, BenchCommand.self])
+        subcommands: [SynthCommand.self, IngestCommand.self, StatsCommand.self, FeaturizeCommand.self, MergeCommand.self, TrainCommand.self, EvalCommand.self, ValidateCommand.self, BenchCommand.self, ExperimentsCommand.self, CompareCommand.self, WandbSyncCommand.self])
 
     public init() {}
 
@@ -24,6 +24,7 @@ public struct Batvision: ParsableCommand {
     /// bad conf files), 64 usage errors (bad flags).
     public static func main() {
         setvbuf(stdout, nil, _IOLBF, 0)  // progress lines reach a log file as they happen
+        signal(SIGPIPE, SIG_IGN)  // a W&B client that exits early is a write error, not our death
         do {
             var command = try parseAsRoot()
             try command.run()
