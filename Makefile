@@ -41,7 +41,7 @@ BATVISION_BIN ?= $(CURDIR)/.build/release/batvision
 VENV_PY := .venv-py
 VENV_TORCH := .venv-torch
 
-$(VENV_PY)/.installed: python/pyproject.toml
+$(VENV_PY)/.installed: python/pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV_PY)
 	$(VENV_PY)/bin/pip install -q h5py numpy "dask[distributed]" pytest pyyaml wandb pillow
 	$(VENV_PY)/bin/pip install -q -e ./python

@@ -51,8 +51,8 @@ fi
 $BV ingest --dataset batvisionv1 --dataset_dir "$V1DATA" --manifest "$V1MANIFEST"
 WANDB=(--set use_wandb=false)
 if python3 -c "import wandb" 2>/dev/null; then WANDB=(--set wandb_mode=offline); fi
-SHRINK=(--set manifest="$V1MANIFEST" --set num_downs=5 --set ngf=8 --set images_size=64 --set epochs=${V1_EPOCHS:-6}
-        --set batch_size=16 --set validation_iter=2 --set output_dir=out/experiments "${WANDB[@]}")
+SHRINK=(--set manifest="$V1MANIFEST" --set num_downs=5 --set ngf=8 --set images_size=64 --set epochs=${V1_EPOCHS:-10}
+        --set batch_size=16 --set output_dir=out/experiments "${WANDB[@]}")
 $BV experiments run experiments/batvisionv1-guide.yaml "${SHRINK[@]}"
 # The learning-rate sweep on the test split, for the depth-binned comparison.
 for lr in 0.0005 0.001 0.002; do
