@@ -14,6 +14,12 @@ public enum BestMetric: String, CaseIterable, Codable, Sendable {
 
 public enum WandbMode: String, CaseIterable, Codable, Sendable {
     case online, offline, disabled
+
+    /// A mode as the W&B client reads WANDB_MODE, older names included (dryrun, run).
+    public init?(clientText text: String) {
+        guard let mode = WandbMode(rawValue: text) ?? ["dryrun": .offline, "run": .online][text] else { return nil }
+        self = mode
+    }
 }
 
 /// The W&B settings the baseline's commands carry.

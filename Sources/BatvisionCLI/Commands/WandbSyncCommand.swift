@@ -29,7 +29,7 @@ struct WandbSyncCommand: ParsableCommand {
         if let problem = WandbRun.clientProblem() { throw SyncError(message: "W&B: \(problem)") }
         let env = ProcessInfo.processInfo.environment["WANDB_MODE"]
         let mode = try wandbMode ?? env.map { text in
-            guard let m = WandbMode(rawValue: text) ?? ["dryrun": .offline, "run": .online][text] else {
+            guard let m = WandbMode(clientText: text) else {
                 throw SyncError(message: "WANDB_MODE = '\(text)': expected online, offline or disabled")
             }
             return m

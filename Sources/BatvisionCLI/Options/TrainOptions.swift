@@ -151,8 +151,7 @@ struct WandbOptions: ParsableArguments {
     /// The mode W&B itself is set to: the flag, else WANDB_MODE (as the client reads it), else the conf files.
     static func mode(flag: WandbMode?, _ r: inout SettingsResolver, environment: [String: String]) throws -> WandbMode {
         guard flag == nil, let text = environment["WANDB_MODE"], !text.isEmpty else { return try r.value("wandb_mode", flag: flag) }
-        // The client's older names: dryrun is offline, run is online.
-        guard let mode = WandbMode(rawValue: text) ?? ["dryrun": .offline, "run": .online][text] else {
+        guard let mode = WandbMode(clientText: text) else {
             throw SettingError.invalid(key: "wandb_mode", value: text, origin: "environment variable WANDB_MODE", expected: "online, offline or disabled")
         }
         r.record("wandb_mode", text, origin: "environment variable WANDB_MODE")
