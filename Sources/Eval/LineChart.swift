@@ -24,11 +24,15 @@ public struct LineChart {
     }
 
     public var panels: [Panel]
+    /// Names of the series; a series with no point in any panel is left out of the legend
+    /// (the others keep their colours, so every chart of a set matches).
     public var legend: [String]
+    public var panelWidth = 440
 
-    public init(panels: [Panel], legend: [String]) {
+    public init(panels: [Panel], legend: [String], panelWidth: Int = 440) {
         self.panels = panels
         self.legend = legend
+        self.panelWidth = panelWidth
     }
 
     /// Matplotlib's tab10: ten colours told apart at a glance; series past ten are dashed.
@@ -39,13 +43,13 @@ public struct LineChart {
 
     public static func colour(_ series: Int) -> (UInt8, UInt8, UInt8) { palette[series % palette.count] }
 
-    static let panelWidth = 440, panelHeight = 330, left = 64, right = 16, top = 40, bottom = 52
+    static let panelHeight = 330, left = 64, right = 16, top = 40, bottom = 52
 
     public func render() -> RGBImage {
-        let legendRows = legendLayout(width: panels.count * Self.panelWidth)
+        let legendRows = legendLayout(width: panels.count * panelWidth)
         let height = Self.panelHeight + 12 + legendRows.count * 18 + 8
-        var image = RGBImage(width: max(1, panels.count) * Self.panelWidth, height: height)
-        for (p, panel) in panels.enumerated() { draw(panel, originX: p * Self.panelWidth, on: &image) }
+        var image = RGBImage(width: max(1, panels.count) * panelWidth, height: height)
+        for (p, panel) in panels.enumerated() { draw(panel, originX: p * panelWidth, on: &image) }
         for (row, items) in legendRows.enumerated() {
             let y = Self.panelHeight + 12 + row * 18
             for (x, s) in items {
@@ -63,7 +67,7 @@ public struct LineChart {
     func legendLayout(width: Int) -> [[(x: Int, series: Int)]] {
         var rows: [[(x: Int, series: Int)]] = [[]]
         var x = Self.left
-        for (s, name) in legend.enumerated() {
+        for (s, name) in legend.enumerated() where panels.contains(where: { s < $0.series.count && !$0.series[s].isEmpty }) {
             let w = 24 + BitmapFont.width(name) + 20
             if x + w > width && !(rows.last?.isEmpty ?? true) { rows.append([]); x = Self.left }
             rows[rows.count - 1].append((x, s))
@@ -73,7 +77,7 @@ public struct LineChart {
     }
 
     func draw(_ panel: Panel, originX: Int, on image: inout RGBImage) {
-        let plotX = originX + Self.left, plotW = Self.panelWidth - Self.left - Self.right
+        let plotX = originX + Self.left, plotW = panelWidth - Self.left - Self.right
         let plotY = Self.top, plotH = Self.panelHeight - Self.top - Self.bottom
         BitmapFont.draw(panel.title, at: plotX, 8, on: &image)
         BitmapFont.draw(panel.yLabel, at: originX + 4, Self.top - 14, on: &image)

@@ -169,7 +169,7 @@ public struct RunComparison {
             out.append(("depth_binned_rmse.png", LineChart(panels: [
                 LineChart.Panel(title: "test rmse per depth bin", xLabel: "ground-truth depth (m)",
                                 yLabel: "rmse (m)", series: series, integerX: false),
-            ], legend: legend.enumerated().map { i, name in entries[i].test == nil ? "\(name) (not evaluated)" : name })))
+            ], legend: legend, panelWidth: 660)))
         }
         return out
     }
