@@ -70,7 +70,7 @@ struct SettingOverride: ExpressibleByArgument, Equatable {
         guard let eq = argument.firstIndex(of: "=") else { return nil }
         key = String(argument[..<eq])
         value = String(argument[argument.index(after: eq)...])
-        guard SettingKeys.training.contains(key) || SettingKeys.dataset.contains(key) || SettingKeys.model.contains(key),
+        guard SettingKeys.training.contains(key) || SettingKeys.dataset.contains(key) || SettingKeys.model.contains(key) || key == "conf_dir",
               !value.isEmpty, !value.contains(where: \.isWhitespace) else { return nil }
         if Self.switches.contains(key) && BoolSetting(settingText: value) == nil { return nil }
     }
