@@ -45,6 +45,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas"),
         // oneDNN ships no pkg-config file: the module map links libdnnl (and its libgomp).
         .systemLibrary(name: "CDNNL"),
+        .systemLibrary(name: "CMalloc"),
 
         .target(name: "Support", swiftSettings: tuned),
         .target(name: "Ingest", dependencies: [
@@ -56,7 +57,7 @@ let package = Package(
         .target(name: "Train", dependencies: ["Cache", "Model"], swiftSettings: tuned),
         .target(name: "Eval", dependencies: ["Train", "CPNG"], swiftSettings: tuned),
         .target(name: "BatvisionCLI", dependencies: [
-            "Support", "Ingest", "Cache", "Model", "Train", "Eval", "Yams",
+            "Support", "Ingest", "Cache", "Model", "Train", "Eval", "Yams", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: tuned),
         .executableTarget(name: "batvision", dependencies: ["BatvisionCLI"], swiftSettings: tuned),
