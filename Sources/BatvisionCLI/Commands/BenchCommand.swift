@@ -9,9 +9,9 @@ import Train
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks: streaming reads from a cache, U-Net training steps.",
+        abstract: "Benchmarks: streaming reads from a cache, U-Net training steps, eval-mode inference.",
         discussion: "Benchmarks/*.sh run these beside the PyTorch reference (bench_reference.py).",
-        subcommands: [BenchReadCommand.self, BenchTrainCommand.self],
+        subcommands: [BenchReadCommand.self, BenchTrainCommand.self, BenchEvalCommand.self],
         defaultSubcommand: BenchReadCommand.self)
 }
 
@@ -87,3 +87,45 @@ struct BenchTrainCommand: ParsableCommand {
     }
 }
 
+struct BenchEvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Time eval-mode U-Net inference over a cache (samples/s), as `eval` predicts, beside Benchmarks/bench_eval_torch.py.",
+        discussion: "Random weights; the input size is the cache's. Uses every core unless --threads says otherwise.")
+
+    @Option(name: .customLong("cache"), help: "A features.h5 (or its folder).")
+    var cache: String
+    @Option(name: .customLong("split"), help: "The splits to read, in order (default: all).")
+    var split: [Split] = Split.allCases
+    @Option(name: .customLong("num_downs"), help: "U-Net levels (8 = unet_256, 7 = unet_128).")
+    var numDowns: Int = 8
+    @Option(help: "Filters of the first level.")
+    var ngf: Int = 64
+    @Option(help: "Samples per forward.")
+    var batch: Int = 16
+    @Option(help: "Timed passes over the splits.")
+    var passes: Int = 1
+    @OptionGroup var threads: ThreadsOption
+    @OptionGroup var gemm: GemmOption
+
+    func validate() throws {
+        guard (5...UNetConfig.maxLevels).contains(numDowns) else { throw ValidationError("--num_downs \(numDowns): expected 5 to \(UNetConfig.maxLevels)") }
+        guard (1...UNetConfig.maxFilters).contains(ngf) else { throw ValidationError("--ngf \(ngf): expected 1 to \(UNetConfig.maxFilters)") }
+        guard (1...4096).contains(batch) else { throw ValidationError("--batch \(batch): expected 1 to 4096") }
+        guard (1...1000).contains(passes) else { throw ValidationError("--passes \(passes): expected 1 to 1000") }
+        let limit = 4 * max(ProcessInfo.processInfo.activeProcessorCount, 1)
+        if let n = threads.threads, !(1...limit).contains(n) { throw ValidationError("--threads \(n): expected 1 to \(limit)") }
+    }
+
+    func run() throws {
+        var url = URL(fileURLWithPath: cache)
+        if !url.path.hasSuffix(".h5") { url = url.appendingPathComponent("features.h5") }
+        let par = threads.threads.map { Parallelism(workers: $0) } ?? .allCores
+        let r = try InferenceBenchmark.run(cache: try FeatureCache(path: url), splits: split, numDowns: numDowns, ngf: ngf,
+                                           batchSize: batch, passes: passes, par: par, gemm: gemm.gemm ?? .auto)
+        print(String(format: "{\"bench\": \"eval\", \"num_downs\": %d, \"ngf\": %d, \"size\": %d, \"batch\": %d, \"threads\": %d, \"gemm\": \"%@\", \"samples\": %d, \"seconds\": %.3f, \"samples_per_s\": %.2f}",
+                     numDowns, ngf, r.size, batch, par.workers, r.gemm.rawValue, r.samples, r.seconds, r.samplesPerSecond))
+    }
+}
+
+extension Split: ExpressibleByArgument {}
