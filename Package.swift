@@ -19,7 +19,7 @@ let tuned: [SwiftSetting] = []
 
 // Dependencies point one way: Support <- Ingest <- Cache <- Train <- Eval <- batvision (CLI),
 // with the compute-only Model (kernels, U-Net, losses, optimisers, safetensors, metrics;
-// OpenBLAS only) beside Cache under Train. Conf files and flags are parsed in the CLI alone.
+// OpenBLAS and oneDNN only) beside Cache under Train. Conf files and flags are parsed in the CLI alone.
 let package = Package(
     name: "batvision",
     platforms: [.macOS(.v13)],
@@ -43,6 +43,9 @@ let package = Package(
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile"),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng"),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas"),
+        // oneDNN ships no pkg-config file: the module map links libdnnl (and its libgomp).
+        .systemLibrary(name: "CDNNL"),
+        .systemLibrary(name: "CMalloc"),
 
         .target(name: "Support", swiftSettings: tuned),
         .target(name: "Ingest", dependencies: [
@@ -50,11 +53,11 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: tuned),
         .target(name: "Cache", dependencies: ["Ingest", "Support", "CHDF5", "CFFTW"], swiftSettings: tuned),
-        .target(name: "Model", dependencies: ["Support", "COpenBLAS"], swiftSettings: tuned),
+        .target(name: "Model", dependencies: ["Support", "COpenBLAS", "CDNNL"], swiftSettings: tuned),
         .target(name: "Train", dependencies: ["Cache", "Model"], swiftSettings: tuned),
         .target(name: "Eval", dependencies: ["Train", "CPNG"], swiftSettings: tuned),
         .target(name: "BatvisionCLI", dependencies: [
-            "Support", "Ingest", "Cache", "Model", "Train", "Eval", "Yams",
+            "Support", "Ingest", "Cache", "Model", "Train", "Eval", "Yams", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: tuned),
         .executableTarget(name: "batvision", dependencies: ["BatvisionCLI"], swiftSettings: tuned),

@@ -15,6 +15,7 @@ REF=${REF:-../shared/reference/bench_reference.py}
 BV=.build/release/batvision
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
+mkdir "$WORK/noconf"  # built-in defaults only (--conf_dir must name an existing folder)
 
 [ -f "$DATA/synth_hall/train.csv" ] || $BV synth --dataset batvisionv2 --out "$DATA" --samples "$SAMPLES" --seed 0
 /usr/bin/time -f "ingest peak RSS %M KB" $BV ingest --dataset batvisionv2 --dataset_dir "$DATA" --manifest "$WORK/m.json" --quiet
@@ -25,7 +26,7 @@ for fmt in ${FORMATS:-spectrogram mel_spectrogram}; do
   "$PYTHON" "$REF" loader --root "$DATA" --dataset batvisionv2 --audio_format "$fmt" --split train --workers 2
   sync
   /usr/bin/time -f "featurize peak RSS %M KB" $BV featurize --dataset batvisionv2 --manifest "$WORK/m.json" \
-      --cache_dir "$WORK/cache" --audio_format "$fmt" --quiet --conf_dir /nonexistent
+      --cache_dir "$WORK/cache" --audio_format "$fmt" --quiet --conf_dir "$WORK/noconf"
   sync
   cache=""
   for d in "$WORK"/cache/batvisionv2/*/; do

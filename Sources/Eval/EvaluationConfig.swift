@@ -1,6 +1,7 @@
 import Cache
 import Foundation
 import Ingest
+import Model
 import Support
 import Train
 
@@ -41,6 +42,8 @@ public struct EvaluationConfig: Equatable, Sendable {
     public var features: FeatureConfig
     public var batchSize = 16
     public var threads: Parallelism = .allCores
+    /// The library of the convolutions' matrix products (`--gemm`).
+    public var gemm: GemmEngine = .auto
 
     public init(runName: String, outputDir: URL, statDir: URL, cacheDir: URL, manifest: URL?, features: FeatureConfig) {
         self.runName = runName

@@ -44,7 +44,7 @@ public struct EvaluationRun {
         }
         var notes: [String] = []
         try modelConfig.checkFits(batch: max(1, min(config.batchSize, 64)), size: featureConfig.imagesSize, training: false)
-        let model = try UNet(modelConfig, par: config.threads)
+        let model = try UNet(modelConfig, par: config.threads, gemm: config.gemm)
         try model.load(stateDict: tensors, source: url.path)
 
         var evaluator = Evaluator(model: model, cache: cache, splits: config.splits)

@@ -1,4 +1,5 @@
 import Foundation
+import CDNNL
 import COpenBLAS
 import Support
 
@@ -13,49 +14,99 @@ public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Flo
 }
 
 
-/// sgemm split across `par.workers` threads by us, each part on single-threaded OpenBLAS: OpenBLAS's
-/// own pool spins (sched_yield) between calls and fights our elementwise threads, which
-/// costs more than it gains on the U-Net's many mid-sized products. Splits the larger of
-/// m and n; small products run inline.
+/// Row-major single-precision matrix multiply on oneDNN, same arguments as `sgemm`. Threads
+/// on its OpenMP pool: `threads` is set on the calling thread first (OpenMP keeps the
+/// thread count per calling thread, so this is no process-wide setting).
+public func dnnlSgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int) {
+    omp_set_num_threads(Int32(threads))
+    let t = CChar(UInt8(ascii: "T")), n0 = CChar(UInt8(ascii: "N"))
+    let status = dnnl_sgemm(transA ? t : n0, transB ? t : n0, dnnl_dim_t(m), dnnl_dim_t(n), dnnl_dim_t(k), alpha,
+                            a, dnnl_dim_t(lda), b, dnnl_dim_t(ldb), beta, c, dnnl_dim_t(ldc))
+    // Only bad arguments fail, and the kernels derive theirs from the layer shapes.
+    precondition(status == dnnl_success, "dnnl_sgemm(\(m), \(n), \(k)): status \(status.rawValue)")
+}
+
 /// Multiply-adds above which OpenBLAS threads one product itself (measured: 2^30 is
 /// best for unet_128/unet_256 on 2 cores, docs/benchmarks.md).
 let bigProduct = 1 << 30
 
-func parallelSgemm(par: Parallelism, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
-                   a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                   beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    let work = m * n * k
-    let cores = par.workers
-    if cores > 1, work >= bigProduct {
-        // Large products: OpenBLAS's own threading packs each panel once and wins here.
-        openblas_set_num_threads(Int32(cores))
-        sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-        openblas_set_num_threads(1)
-        return
+/// The matrix product the convolution kernels call: the library (`GemmEngine`, resolved
+/// for this CPU, never `.auto`) and the threads it may use, carried by value like
+/// `Parallelism`.
+public struct Gemm: Sendable, Equatable {
+    public let engine: GemmEngine
+    public let par: Parallelism
+
+    public init(_ choice: GemmEngine, par: Parallelism, cpu: CPUFeatures = .current) {
+        engine = choice.resolved(on: cpu)
+        self.par = par
     }
-    // Everything else runs on single-threaded OpenBLAS (set here, so no caller has to).
-    if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
-    guard cores > 1, work >= 1 << 20, max(m, n) >= 2 * cores else {
-        sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-        return
-    }
-    if n >= m {
-        // Columns of op(B) and C.
-        DispatchQueue.concurrentPerform(iterations: cores) { p in
-            let j0 = n * p / cores, j1 = n * (p + 1) / cores
-            guard j1 > j0 else { return }
-            let bPart = transB ? b + j0 * ldb : b + j0
-            sgemm(transA: transA, transB: transB, m: m, n: j1 - j0, k: k, a: a, lda: lda, b: bPart, ldb: ldb,
-                  beta: beta, c: c + j0, ldc: ldc)
+
+    /// C[m x n] = op(A) * op(B) + beta * C on the chosen library and `par.workers` threads.
+    ///
+    /// Products are split across the threads by us, each part on a single-threaded library:
+    /// the libraries' own pools keep spinning between calls (OpenBLAS's sched_yield loop,
+    /// OpenMP's wait for oneDNN) and fight our elementwise threads, which costs more than it
+    /// gains on the U-Net's many mid-sized products (oneDNN threading every product itself:
+    /// 98 against 207 samples/s on the small model, docs/benchmarks.md). Only products above
+    /// `bigProduct` use the library's own threads, which pack each panel once. Splits the
+    /// larger of m and n; small products run inline.
+    func multiply(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                  beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let work = m * n * k
+        let cores = par.workers
+        if cores > 1, work >= bigProduct {
+            product(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                    beta: beta, c: c, ldc: ldc, threads: cores)
+            return
         }
-    } else {
-        // Rows of op(A) and C.
-        DispatchQueue.concurrentPerform(iterations: cores) { p in
-            let i0 = m * p / cores, i1 = m * (p + 1) / cores
-            guard i1 > i0 else { return }
-            let aPart = transA ? a + i0 : a + i0 * lda
-            sgemm(transA: transA, transB: transB, m: i1 - i0, n: n, k: k, a: aPart, lda: lda, b: b, ldb: ldb,
-                  beta: beta, c: c + i0 * ldc, ldc: ldc)
+        // Everything else on one thread per part (set here, so no caller has to).
+        if engine == .openblas, openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
+        guard cores > 1, work >= 1 << 20, max(m, n) >= 2 * cores else {
+            product(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                    beta: beta, c: c, ldc: ldc, threads: 1)
+            return
+        }
+        if n >= m {
+            // Columns of op(B) and C.
+            DispatchQueue.concurrentPerform(iterations: cores) { p in
+                let j0 = n * p / cores, j1 = n * (p + 1) / cores
+                guard j1 > j0 else { return }
+                let bPart = transB ? b + j0 * ldb : b + j0
+                product(transA: transA, transB: transB, m: m, n: j1 - j0, k: k, a: a, lda: lda, b: bPart, ldb: ldb,
+                        beta: beta, c: c + j0, ldc: ldc, threads: 1)
+            }
+        } else {
+            // Rows of op(A) and C.
+            DispatchQueue.concurrentPerform(iterations: cores) { p in
+                let i0 = m * p / cores, i1 = m * (p + 1) / cores
+                guard i1 > i0 else { return }
+                let aPart = transA ? a + i0 : a + i0 * lda
+                product(transA: transA, transB: transB, m: i1 - i0, n: n, k: k, a: aPart, lda: lda, b: b, ldb: ldb,
+                        beta: beta, c: c + i0 * ldc, ldc: ldc, threads: 1)
+            }
+        }
+    }
+
+    /// One call into the library on `threads` threads.
+    private func product(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int) {
+        switch engine {
+        case .onednn:
+            dnnlSgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                      beta: beta, c: c, ldc: ldc, threads: threads)
+        case .openblas, .auto:
+            guard threads > 1 else {
+                sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                return
+            }
+            openblas_set_num_threads(Int32(threads))
+            sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            openblas_set_num_threads(1)
         }
     }
 }

@@ -5,9 +5,13 @@ import Foundation
 public final class FloatBuffer: @unchecked Sendable {
     public private(set) var count: Int
     public private(set) var pointer: UnsafeMutablePointer<Float>
+    /// Floats allocated: a smaller batch (an epoch's or split's last) keeps the room of the
+    /// larger ones, so the next full batch does not allocate and fault in fresh pages again.
+    public private(set) var capacity: Int
 
     public init(count: Int) {
         self.count = count
+        capacity = Swift.max(count, 1)
         pointer = .allocate(capacity: Swift.max(count, 1))
         pointer.initialize(repeating: 0, count: Swift.max(count, 1))
     }
@@ -23,11 +27,12 @@ public final class FloatBuffer: @unchecked Sendable {
 
     /// Makes room for `n` floats (contents undefined after a grow).
     public func ensure(_ n: Int) {
-        guard n > count else { count = n; return }
+        guard n > capacity else { count = n; return }
         pointer.deallocate()
         pointer = .allocate(capacity: n)
         pointer.initialize(repeating: 0, count: n)
         count = n
+        capacity = n
     }
 
     public func zero() { pointer.update(repeating: 0, count: count) }

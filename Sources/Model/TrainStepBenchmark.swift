@@ -8,9 +8,12 @@ public enum TrainStepBenchmark {
     public struct Result: Sendable {
         public var secondsPerStep: Double
         public var samplesPerSecond: Double
+        /// The library that ran the products (`auto` resolved for this CPU).
+        public var gemm: GemmEngine
     }
 
-    public static func run(numDowns: Int, ngf: Int, size: Int, batch: Int, steps: Int, warmup: Int) throws -> Result {
+    public static func run(numDowns: Int, ngf: Int, size: Int, batch: Int, steps: Int, warmup: Int,
+                           par: Parallelism = .allCores, gemm: GemmEngine = .auto) throws -> Result {
         guard batch >= 1, steps >= 1, warmup >= 0 else {
             throw ModelError.config("bench train needs --batch >= 1, --steps >= 1 and --warmup >= 0")
         }
@@ -18,10 +21,10 @@ public enum TrainStepBenchmark {
         try config.validate()
         try config.checkInput(height: size, width: size)
         try config.checkFits(batch: batch, size: size, training: true)
-        let model = try UNet(config)
+        let model = try UNet(config, par: par, gemm: gemm)
         try model.config.checkInput(height: size, width: size)
         model.initialize(seed: 0)
-        let optimizer = Optimizer(.AdamW, parameters: model.parameters, learningRate: 1e-3)
+        let optimizer = Optimizer(.AdamW, parameters: model.parameters, learningRate: 1e-3, par: par)
         let loss = DepthLoss(criterion: .Combined, depthNorm: true, maxDepth: 12)
         var rng = SeededRandom(seed: 0)
         let x = FloatBuffer((0..<(batch * 2 * size * size)).map { _ in Float(rng.uniform(0, 1)) })
@@ -40,6 +43,6 @@ public enum TrainStepBenchmark {
         let start = DispatchTime.now().uptimeNanoseconds
         for _ in 0..<steps { try step() }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(max(steps, 1))
-        return Result(secondsPerStep: seconds, samplesPerSecond: Double(batch) / seconds)
+        return Result(secondsPerStep: seconds, samplesPerSecond: Double(batch) / seconds, gemm: model.gemm.engine)
     }
 }

@@ -49,7 +49,7 @@ public struct UNetConfig: Equatable, Sendable, Codable {
     }
 }
 
-/// The pix2pix U-Net of the Batvision baseline, on OpenBLAS. Parameter names and shapes
+/// The pix2pix U-Net of the Batvision baseline, on OpenBLAS or oneDNN (`GemmEngine`). Parameter names and shapes
 /// are PyTorch's state_dict, so checkpoints move between the two.
 public final class UNet {
     public let config: UNetConfig
@@ -59,8 +59,10 @@ public final class UNet {
     private let input = FloatBuffer(count: 0)
     private let gradOut = FloatBuffer(count: 0)
     private var lastShape = (batch: 0, height: 0, width: 0)
+    /// The library (resolved for this CPU) and threads of every convolution's products.
+    public let gemm: Gemm
 
-    public init(_ config: UNetConfig, par: Parallelism = .allCores) throws {
+    public init(_ config: UNetConfig, par: Parallelism = .allCores, gemm engine: GemmEngine = .auto) throws {
         try config.validate()
         // Its parameters alone must fit, whatever the batch.
         let bytes = Double(config.parameterCount) * 4 * 2
@@ -70,6 +72,8 @@ public final class UNet {
                                            Double(ProcessInfo.processInfo.physicalMemory) / 1e9))
         }
         self.config = config
+        let gemm = Gemm(engine, par: par)
+        self.gemm = gemm
         let ngf = config.ngf
         // Prefixes: level 0 "model.model.", level 1 "model.model.1.model.", then "3.model." deeper.
         func prefix(_ level: Int) -> String {
@@ -85,14 +89,14 @@ public final class UNet {
             }
         }
         var level = UNetLevel(kind: .innermost, outer: ngf * 8, inner: ngf * 8, input: ngf * 8, sub: nil,
-                              prefix: prefix(n - 1), sigmoidHead: false, par: par)
+                              prefix: prefix(n - 1), sigmoidHead: false, gemm: gemm)
         for i in stride(from: n - 2, through: 1, by: -1) {
             let c = channels(i)
             level = UNetLevel(kind: .middle, outer: c.outer, inner: c.inner, input: c.outer, sub: level,
-                              prefix: prefix(i), sigmoidHead: false, par: par)
+                              prefix: prefix(i), sigmoidHead: false, gemm: gemm)
         }
         root = UNetLevel(kind: .outermost, outer: config.outputChannels, inner: ngf, input: config.inputChannels,
-                         sub: level, prefix: prefix(0), sigmoidHead: config.depthNorm, par: par)
+                         sub: level, prefix: prefix(0), sigmoidHead: config.depthNorm, gemm: gemm)
     }
 
     /// Learnable tensors in PyTorch's `named_parameters()` order.

@@ -29,8 +29,8 @@ final class UNetLevel {
     let gD = FloatBuffer(count: 0)
     private var batch = 0, height = 0, width = 0
 
-    init(kind: Kind, outer: Int, inner: Int, input: Int, sub: UNetLevel?, prefix: String, sigmoidHead: Bool, par: Parallelism) {
-        self.par = par
+    init(kind: Kind, outer: Int, inner: Int, input: Int, sub: UNetLevel?, prefix: String, sigmoidHead: Bool, gemm: Gemm) {
+        par = gemm.par
         self.kind = kind
         self.outer = outer
         self.inner = inner
@@ -39,19 +39,19 @@ final class UNetLevel {
         self.sigmoidHead = sigmoidHead
         switch kind {
         case .outermost:
-            down = Conv2d(name: prefix + "0.weight", inChannels: input, outChannels: inner, par: par)
+            down = Conv2d(name: prefix + "0.weight", inChannels: input, outChannels: inner, gemm: gemm)
             downNorm = nil
-            up = ConvTranspose2d(name: prefix + "3.weight", biasName: prefix + "3.bias", inChannels: inner * 2, outChannels: outer, par: par)
+            up = ConvTranspose2d(name: prefix + "3.weight", biasName: prefix + "3.bias", inChannels: inner * 2, outChannels: outer, gemm: gemm)
             upNorm = nil
         case .middle:
-            down = Conv2d(name: prefix + "1.weight", inChannels: input, outChannels: inner, par: par)
+            down = Conv2d(name: prefix + "1.weight", inChannels: input, outChannels: inner, gemm: gemm)
             downNorm = BatchNorm2d(prefix: prefix + "2.", channels: inner, par: par)
-            up = ConvTranspose2d(name: prefix + "5.weight", biasName: nil, inChannels: inner * 2, outChannels: outer, par: par)
+            up = ConvTranspose2d(name: prefix + "5.weight", biasName: nil, inChannels: inner * 2, outChannels: outer, gemm: gemm)
             upNorm = BatchNorm2d(prefix: prefix + "6.", channels: outer, par: par)
         case .innermost:
-            down = Conv2d(name: prefix + "1.weight", inChannels: input, outChannels: inner, par: par)
+            down = Conv2d(name: prefix + "1.weight", inChannels: input, outChannels: inner, gemm: gemm)
             downNorm = nil
-            up = ConvTranspose2d(name: prefix + "3.weight", biasName: nil, inChannels: inner, outChannels: outer, par: par)
+            up = ConvTranspose2d(name: prefix + "3.weight", biasName: nil, inChannels: inner, outChannels: outer, gemm: gemm)
             upNorm = BatchNorm2d(prefix: prefix + "4.", channels: outer, par: par)
         }
     }

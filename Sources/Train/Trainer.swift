@@ -58,7 +58,7 @@ public final class Trainer {
         guard cache.count(.train) > 0 else {
             throw TrainError.config("\(cache.path.path) has no training samples")
         }
-        model = try UNet(config.model, par: config.threads)
+        model = try UNet(config.model, par: config.threads, gemm: config.gemm)
         model.initialize(seed: config.seed)
         optimizer = Optimizer(config.optimizer, parameters: model.parameters, learningRate: config.learningRate,
                               par: config.threads)

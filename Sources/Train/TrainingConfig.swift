@@ -81,6 +81,8 @@ public struct TrainingConfig: Equatable, Sendable {
     public var outputDir: URL
     public var wandb = WandbConfig()
     public var threads: Parallelism = .allCores
+    /// The library of the convolutions' matrix products (`--gemm`).
+    public var gemm: GemmEngine = .auto
 
     /// SPEC's defaults around the given feature config, manifest and folders.
     public init(feature: FeatureConfig, manifest: URL, cacheDir: URL, outputDir: URL,

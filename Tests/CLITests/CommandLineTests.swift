@@ -20,6 +20,18 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: dir.file("cache").path))
     }
 
+    /// `--gemm` reaches the model: `bench train` names the library that ran, and `auto`
+    /// names the one this CPU's flags pick.
+    @Test(arguments: ["openblas", "onednn", "auto"])
+    func benchTrainRunsOnTheGemmAskedFor(_ gemm: String) throws {
+        let r = try run(["bench", "train", "--num_downs", "5", "--ngf", "2", "--size", "32", "--batch", "2",
+                         "--steps", "1", "--warmup", "0", "--threads", "2", "--gemm", gemm])
+        #expect(r.status == 0, "\(r.output)")
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.contains(" avx512f") ?? false
+        let expected = gemm == "auto" ? (flags ? "onednn" : "openblas") : gemm
+        #expect(r.output.contains("\"gemm\": \"\(expected)\"") && r.output.contains("\"threads\": 2"), "\(r.output)")
+    }
+
     @Test func ingestExitStatusSaysWhetherThereWereProblems() throws {
         let data = try SmallDataset(samples: 6)
         defer { data.dir.cleanup() }

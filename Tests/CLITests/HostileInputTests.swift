@@ -38,6 +38,10 @@ import TestSupport
             (["validate", "--manifest", dir.file("none.json").path, "--recheck", "-1"], "recheck"),
             (["bench", "train", "--num_downs", "64"], "num_downs"),
             (["bench", "train", "--batch", "0"], "batch"),
+            (["bench", "train", "--gemm", "mkl"], "gemm"),
+            (["bench", "train", "--threads", "0"], "threads"),
+            (["train"] + v2 + ["--gemm", "cublas"], "gemm"),
+            (["bench", "eval", "--cache", dir.file("none.h5").path, "--passes", "0"], "passes"),
         ]
         for c in cases {
             let r = try run(c.args, timeout: 60)

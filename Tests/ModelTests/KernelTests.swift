@@ -47,10 +47,14 @@ import TestSupport
         return (dW.map(Float.init), dX.map(Float.init))
     }
 
-    @Test(arguments: [(3, 5, 2, 6, 10), (2, 4, 3, 2, 2), (4, 3, 1, 8, 4)])
-    func convMatchesDirectLoops(_ p: (Int, Int, Int, Int, Int)) throws {
+    /// Both matrix-product libraries run every kernel test.
+    static let engines: [GemmEngine] = [.openblas, .onednn]
+
+    @Test(arguments: [(3, 5, 2, 6, 10), (2, 4, 3, 2, 2), (4, 3, 1, 8, 4)], engines)
+    func convMatchesDirectLoops(_ p: (Int, Int, Int, Int, Int), engine: GemmEngine) throws {
         let (cin, cout, n, h, w) = p
-        let conv = Conv2d(name: "w", inChannels: cin, outChannels: cout)
+        let conv = Conv2d(name: "w", inChannels: cin, outChannels: cout, gemm: Gemm(engine, par: .allCores))
+        #expect(conv.gemm.engine == engine)
         conv.weight.value.copy(from: Self.random(conv.weight.count, seed: 1))
         let x = Self.random(cin * n * h * w, seed: 2)
         var out = [Float](repeating: 0, count: cout * n * (h / 2) * (w / 2))
@@ -73,10 +77,46 @@ import TestSupport
         #expect(maxAbsoluteError(dX, direct.dX) < 1e-5)
     }
 
-    @Test func convTransposeIsTheAdjointOfConv() throws {
+    /// The engine reaches the products: with each engine a conv's forward is, bit for bit,
+    /// its im2col columns times the weights on that library, and on this product the two
+    /// libraries round differently (about a quarter of the elements measured here), so a
+    /// conv wired to the wrong one fails.
+    @Test func eachEngineRunsItsOwnLibrary() throws {
+        // 16 x 128 x 128 = 2^18 multiply-adds: one call of ours, and one thread of OpenBLAS's
+        // whatever its global thread count (it threads only above 2^18), so bits are reproducible.
+        let (cin, cout, n, h, w) = (8, 16, 2, 16, 16)
+        let k = cin * 16, cols = n * (h / 2) * (w / 2)
+        let x = Self.random(cin * n * h * w, seed: 21), weights = Self.random(cout * k, seed: 22)
+        let col = FloatBuffer(count: k * cols)
+        x.withUnsafeBufferPointer { xp in
+            Im2Col.gather(xp.baseAddress!, channels: cin, batch: n, height: h, width: w, samples: 0..<n, into: col.pointer, par: .allCores)
+        }
+        var byOpenBLAS = [Float](repeating: 0, count: cout * cols), byOneDNN = byOpenBLAS
+        sgemm(transA: false, transB: false, m: cout, n: cols, k: k, a: weights, lda: k, b: col.pointer, ldb: cols,
+              beta: 0, c: &byOpenBLAS, ldc: cols)
+        dnnlSgemm(transA: false, transB: false, m: cout, n: cols, k: k, a: weights, lda: k, b: col.pointer, ldb: cols,
+                  beta: 0, c: &byOneDNN, ldc: cols, threads: 1)
+        let differing = zip(byOpenBLAS, byOneDNN).filter { $0 != $1 }.count
+        try #require(differing > 0, "the libraries agree bit for bit here: this test cannot tell them apart")
+        #expect(maxRelativeError(byOpenBLAS, byOneDNN) < 1e-5)
+        for (engine, expected) in [(GemmEngine.openblas, byOpenBLAS), (.onednn, byOneDNN)] {
+            let conv = Conv2d(name: "w", inChannels: cin, outChannels: cout, gemm: Gemm(engine, par: .allCores))
+            conv.weight.value.copy(from: weights)
+            var out = [Float](repeating: 0, count: cout * cols)
+            x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBufferPointer { op in
+                conv.forward(xp.baseAddress!, batch: n, height: h, width: w, out: op.baseAddress!, col: FloatBuffer(count: 0))
+            } }
+            let mismatches = zip(out, expected).filter { $0 != $1 }.count
+            #expect(mismatches == 0, "\(engine): \(mismatches) of \(out.count) elements differ from \(engine)'s own product")
+        }
+    }
+
+    @Test(arguments: engines)
+    func convTransposeIsTheAdjointOfConv(engine: GemmEngine) throws {
         let (cin, cout, n, h, w) = (3, 4, 2, 4, 6)  // convT maps [cout, n, h/2, w/2] -> [cin, n, h, w]
-        let conv = Conv2d(name: "w", inChannels: cin, outChannels: cout)
-        let convT = ConvTranspose2d(name: "w", biasName: "b", inChannels: cout, outChannels: cin)
+        let conv = Conv2d(name: "w", inChannels: cin, outChannels: cout, gemm: Gemm(engine, par: .allCores))
+        let convT = ConvTranspose2d(name: "w", biasName: "b", inChannels: cout, outChannels: cin, gemm: Gemm(engine, par: .allCores))
+        #expect(conv.gemm.engine == engine && convT.gemm.engine == engine)
         let weights = Self.random(cout * cin * 16, seed: 4)
         conv.weight.value.copy(from: weights)   // [cout, cin, 4, 4] is convT's [in=cout, out=cin, 4, 4]
         convT.weight.value.copy(from: weights)
@@ -100,9 +140,11 @@ import TestSupport
 
     /// ConvTranspose2d forward and backward (dX, dW, dBias) element by element against
     /// direct loops: out[o, n, 2y-1+kh, 2x-1+kw] += w[c, o, kh, kw] * in[c, n, y, x].
-    @Test func convTransposeMatchesDirectLoops() throws {
+    @Test(arguments: engines)
+    func convTransposeMatchesDirectLoops(engine: GemmEngine) throws {
         let (cin, cout, n, h, w) = (4, 3, 2, 3, 5)  // input [cin, n, h, w] -> [cout, n, 2h, 2w]
-        let convT = ConvTranspose2d(name: "w", biasName: "b", inChannels: cin, outChannels: cout)
+        let convT = ConvTranspose2d(name: "w", biasName: "b", inChannels: cin, outChannels: cout, gemm: Gemm(engine, par: .allCores))
+        #expect(convT.gemm.engine == engine)
         let weights = Self.random(cin * cout * 16, seed: 11), bias = Self.random(cout, seed: 12)
         convT.weight.value.copy(from: weights)
         convT.bias?.value.copy(from: bias)

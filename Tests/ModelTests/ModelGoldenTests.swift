@@ -35,9 +35,11 @@ import TestSupport
         #expect(try Self.cases().count == 3)
     }
 
-    @Test(arguments: try cases())
-    func oneTrainingStepMatchesPyTorch(_ c: Case) throws {
-        let model = try UNet(UNetConfig(numDowns: c.numDowns, ngf: c.ngf, depthNorm: c.depthNorm))
+    /// Run on both matrix-product libraries, at the same tolerances.
+    @Test(arguments: try cases(), [GemmEngine.openblas, .onednn])
+    func oneTrainingStepMatchesPyTorch(_ c: Case, engine: GemmEngine) throws {
+        let model = try UNet(UNetConfig(numDowns: c.numDowns, ngf: c.ngf, depthNorm: c.depthNorm), gemm: engine)
+        #expect(model.gemm.engine == engine)
         let before = try Self.load(c, "weights_before")
         try model.load(stateDict: before, source: "weights_before")
         let batch = try Self.load(c, "batch")

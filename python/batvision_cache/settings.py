@@ -25,8 +25,10 @@ TRAINING_DEFAULTS = {
     "validation_iter": "2", "saving_checkpoints": "10", "checkpoints": "null", "save_best_model": "false",
     "best_metric": "rmse", "shuffle": "true", "seed": "0", "generator": "unet_256", "num_downs": "null",
     "ngf": "64", "prediction_samples": "4", "clip_grad_norm": "1.0", "output_dir": ".",
-    "use_wandb": "false", "wandb_project": "batvision", "wandb_entity": "null", "wandb_mode": "disabled",
+    "use_wandb": "false", "wandb_project": "batvision", "wandb_entity": "null", "wandb_mode": "online",
     "threads": "null", "depth_resize": "reference", "audio_offset": "0", "audio_cut_ms": "null",
+    # The Swift tool's GEMM library (--gemm); recorded here so both trainers record the same keys.
+    "gemm": "auto",
 }
 
 # Swift's train resolves (and so records) neither of these: they are ingest's.

@@ -525,8 +525,8 @@ def main(argv=None):
         settings_from_cache(s, feature)
         config = settings_mod.TrainingConfig(s)
         if s.bool("use_wandb") and s["wandb_mode"] != "disabled":
-            print(f"note: wandb is not used by this trainer; metrics go to logs/{config.run_name}/metrics.jsonl and "
-                  "TensorBoard event files", file=sys.stderr)
+            print(f"note: this trainer does not log to W&B itself; metrics go to logs/{config.run_name}/metrics.jsonl "
+                  f"and TensorBoard event files, and `batvision wandb-sync logs/{config.run_name}` uploads them", file=sys.stderr)
         trainer = Trainer(args, s, config, path)
         records = trainer.run()
     except (UsageError, ValueError, CacheError, FileNotFoundError, FloatingPointError) as e:

@@ -3,14 +3,15 @@ import Cache
 import Foundation
 import Ingest
 import Model
+import Support
 import Train
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks: streaming reads from a cache, U-Net training steps.",
+        abstract: "Benchmarks: streaming reads from a cache, U-Net training steps, eval-mode inference.",
         discussion: "Benchmarks/*.sh run these beside the PyTorch reference (bench_reference.py).",
-        subcommands: [BenchReadCommand.self, BenchTrainCommand.self],
+        subcommands: [BenchReadCommand.self, BenchTrainCommand.self, BenchEvalCommand.self],
         defaultSubcommand: BenchReadCommand.self)
 }
 
@@ -46,7 +47,7 @@ struct BenchTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Time U-Net training steps (forward, Combined loss, backward, clip, AdamW) like `bench_reference.py train`.",
-        discussion: "Uses every core, as training does.")
+        discussion: "Uses every core unless --threads says otherwise, as training does; prints the library that ran the products (--gemm, auto resolved for this CPU).")
 
     @Option(name: .customLong("num_downs"), help: "U-Net levels (8 = unet_256, 7 = unet_128).")
     var numDowns: Int = 8
@@ -60,6 +61,8 @@ struct BenchTrainCommand: ParsableCommand {
     var steps: Int = 3
     @Option(help: "Untimed steps first.")
     var warmup: Int = 2
+    @OptionGroup var threads: ThreadsOption
+    @OptionGroup var gemm: GemmOption
 
     func validate() throws {
         guard (5...UNetConfig.maxLevels).contains(numDowns) else { throw ValidationError("--num_downs \(numDowns): expected 5 to \(UNetConfig.maxLevels)") }
@@ -67,14 +70,62 @@ struct BenchTrainCommand: ParsableCommand {
         guard (1...4096).contains(size) else { throw ValidationError("--size \(size): expected 1 to 4096") }
         guard (1...65_536).contains(batch) else { throw ValidationError("--batch \(batch): expected 1 to 65536") }
         guard (1...10_000).contains(steps), (0...1000).contains(warmup) else { throw ValidationError("--steps 1 to 10000 and --warmup 0 to 1000") }
+        let limit = 4 * max(ProcessInfo.processInfo.activeProcessorCount, 1)
+        if let n = threads.threads, !(1...limit).contains(n) { throw ValidationError("--threads \(n): expected 1 to \(limit)") }
     }
 
     func run() throws {
-        let r = try TrainStepBenchmark.run(numDowns: numDowns, ngf: ngf, size: size, batch: batch, steps: steps, warmup: warmup)
+        // No conf files here: the flags or the defaults (every core, auto).
+        let par = threads.threads.map { Parallelism(workers: $0) } ?? .allCores
+        let r = try TrainStepBenchmark.run(numDowns: numDowns, ngf: ngf, size: size, batch: batch, steps: steps, warmup: warmup,
+                                           par: par, gemm: gemm.gemm ?? .auto)
         let flops = UNetConfig(numDowns: numDowns, ngf: ngf, depthNorm: true).trainingFlops(batch: batch, size: size)
-        let achieved = flops / r.secondsPerStep / 1e9, peak = HostPeak.current()
-        print(String(format: "{\"bench\": \"train\", \"num_downs\": %d, \"ngf\": %d, \"size\": %d, \"batch\": %d, \"threads\": %d, \"seconds_per_step\": %.4f, \"samples_per_s\": %.2f, \"gflop_per_step\": %.1f, \"gflops\": %.1f, \"peak_gflops\": %.1f, \"percent_of_peak\": %.1f, \"cpu\": \"%@ (%@)\"}",
-                     numDowns, ngf, size, batch, ProcessInfo.processInfo.activeProcessorCount, r.secondsPerStep, r.samplesPerSecond,
+        let achieved = flops / r.secondsPerStep / 1e9, peak = HostPeak.current(cores: min(par.workers, ProcessInfo.processInfo.activeProcessorCount))
+        print(String(format: "{\"bench\": \"train\", \"num_downs\": %d, \"ngf\": %d, \"size\": %d, \"batch\": %d, \"threads\": %d, \"gemm\": \"%@\", \"seconds_per_step\": %.4f, \"samples_per_s\": %.2f, \"gflop_per_step\": %.1f, \"gflops\": %.1f, \"peak_gflops\": %.1f, \"percent_of_peak\": %.1f, \"cpu\": \"%@ (%@)\"}",
+                     numDowns, ngf, size, batch, par.workers, r.gemm.rawValue, r.secondsPerStep, r.samplesPerSecond,
                      flops / 1e9, achieved, peak.gflops, 100 * achieved / peak.gflops, peak.model, peak.flags))
     }
 }
+
+struct BenchEvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Time eval-mode U-Net inference over a cache (samples/s), as `eval` predicts, beside Benchmarks/bench_eval_torch.py.",
+        discussion: "Random weights; the input size is the cache's. Uses every core unless --threads says otherwise.")
+
+    @Option(name: .customLong("cache"), help: "A features.h5 (or its folder).")
+    var cache: String
+    @Option(name: .customLong("split"), help: "The splits to read, in order (default: all).")
+    var split: [Split] = Split.allCases
+    @Option(name: .customLong("num_downs"), help: "U-Net levels (8 = unet_256, 7 = unet_128).")
+    var numDowns: Int = 8
+    @Option(help: "Filters of the first level.")
+    var ngf: Int = 64
+    @Option(help: "Samples per forward.")
+    var batch: Int = 16
+    @Option(help: "Timed passes over the splits.")
+    var passes: Int = 1
+    @OptionGroup var threads: ThreadsOption
+    @OptionGroup var gemm: GemmOption
+
+    func validate() throws {
+        guard (5...UNetConfig.maxLevels).contains(numDowns) else { throw ValidationError("--num_downs \(numDowns): expected 5 to \(UNetConfig.maxLevels)") }
+        guard (1...UNetConfig.maxFilters).contains(ngf) else { throw ValidationError("--ngf \(ngf): expected 1 to \(UNetConfig.maxFilters)") }
+        guard (1...4096).contains(batch) else { throw ValidationError("--batch \(batch): expected 1 to 4096") }
+        guard (1...1000).contains(passes) else { throw ValidationError("--passes \(passes): expected 1 to 1000") }
+        let limit = 4 * max(ProcessInfo.processInfo.activeProcessorCount, 1)
+        if let n = threads.threads, !(1...limit).contains(n) { throw ValidationError("--threads \(n): expected 1 to \(limit)") }
+    }
+
+    func run() throws {
+        var url = URL(fileURLWithPath: cache)
+        if !url.path.hasSuffix(".h5") { url = url.appendingPathComponent("features.h5") }
+        let par = threads.threads.map { Parallelism(workers: $0) } ?? .allCores
+        let r = try InferenceBenchmark.run(cache: try FeatureCache(path: url), splits: split, numDowns: numDowns, ngf: ngf,
+                                           batchSize: batch, passes: passes, par: par, gemm: gemm.gemm ?? .auto)
+        print(String(format: "{\"bench\": \"eval\", \"num_downs\": %d, \"ngf\": %d, \"size\": %d, \"batch\": %d, \"threads\": %d, \"gemm\": \"%@\", \"samples\": %d, \"seconds\": %.3f, \"samples_per_s\": %.2f}",
+                     numDowns, ngf, r.size, batch, par.workers, r.gemm.rawValue, r.samples, r.seconds, r.samplesPerSecond))
+    }
+}
+
+extension Split: ExpressibleByArgument {}

@@ -56,6 +56,7 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup(title: "Evaluation") var evaluation: EvaluationOptions
     @OptionGroup(title: "Features of a checkpoint without metadata") var features: FeatureOptions
     @OptionGroup var threads: ThreadsOption
+    @OptionGroup var gemm: GemmOption
 
     func resolve() throws -> EvaluationConfig {
         var r = try data.resolver(files: ["mode/train.yaml", "model/unet_baseline.yaml", "mode/test.yaml"])
@@ -78,6 +79,7 @@ struct EvalCommand: ParsableCommand {
         c.depthBin = try r.number("depth_bin", flag: evaluation.depthBin, in: 0.05...100)
         c.batchSize = id.batchSize
         c.threads = try threads.parallelism(&r)
+        c.gemm = try gemm.engine(&r)
         try r.combined(["min_depth", "max_eval_depth", "raw_depth", "manifest"]) { try c.validate() }
         return c
     }

@@ -23,6 +23,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Training") var training: TrainOptions
     @OptionGroup(title: "Weights & Biases") var wandb: WandbOptions
     @OptionGroup var threads: ThreadsOption
+    @OptionGroup var gemm: GemmOption
 
     @Flag(name: .customLong("overwrite"), help: "Start over even if the run already has checkpoints (they are replaced).")
     var overwrite = false
@@ -43,6 +44,7 @@ struct TrainCommand: ParsableCommand {
         try training.apply(to: &c, &r)
         c.wandb = try wandb.config(&r)
         c.threads = try threads.parallelism(&r)
+        c.gemm = try gemm.engine(&r)
         try r.combined(["num_downs", "generator", "images_size"]) { try c.model.checkInput(height: feature.imagesSize, width: feature.imagesSize) }
         try r.combined(["epochs", "checkpoints", "depth_norm"]) { try c.validate() }
         return (c, r.resolved)

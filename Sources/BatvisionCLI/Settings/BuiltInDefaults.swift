@@ -28,7 +28,7 @@ enum BuiltInDefaults {
         "validation_iter": "2", "saving_checkpoints": "10", "checkpoints": "null", "save_best_model": "false",
         "best_metric": "rmse", "shuffle": "true", "seed": "0", "prediction_samples": "4", "clip_grad_norm": "1.0",
         "output_dir": ".", "use_wandb": "false", "wandb_project": "batvision", "wandb_entity": "null",
-        "wandb_mode": "online", "threads": "null",
+        "wandb_mode": "online", "threads": "null", "gemm": "auto",
         // Model (conf/model/unet_baseline.yaml).
         "name": "unet_baseline", "generator": "unet_256", "num_downs": "null", "ngf": "64",
         // Evaluation (conf/mode/test.yaml).

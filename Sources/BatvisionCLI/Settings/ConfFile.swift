@@ -60,7 +60,7 @@ enum SettingKeys {
     static let training = ["experiment_name", "epochs", "optimizer", "criterion", "l1_weight", "silog_weight",
                            "silog_lambda", "clip_grad_norm", "validation", "validation_iter", "saving_checkpoints",
                            "checkpoints", "save_best_model", "best_metric", "shuffle", "seed", "prediction_samples",
-                           "output_dir", "use_wandb", "wandb_project", "wandb_entity", "wandb_mode", "threads"]
+                           "output_dir", "use_wandb", "wandb_project", "wandb_entity", "wandb_mode", "threads", "gemm"]
     static let model = ["name", "generator", "num_downs", "ngf"]
     static let evaluation = ["eval_on", "checkpoints", "stat_dir", "depth_bin", "min_depth", "max_eval_depth", "raw_depth"]
     static let all = Set(dataset + training + model + evaluation)

@@ -72,6 +72,7 @@ extension OptimizerKind: ChoiceSetting {}
 extension Criterion: ChoiceSetting {}
 extension BestMetric: ChoiceSetting {}
 extension WandbMode: ChoiceSetting {}
+extension GemmEngine: ChoiceSetting {}
 
 /// The splits `eval` evaluates.
 enum EvalSplit: String, ChoiceSetting {

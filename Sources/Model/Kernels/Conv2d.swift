@@ -7,9 +7,12 @@ final class Conv2d {
     let outChannels: Int
     let weight: Parameter
     let par: Parallelism
+    /// The library and threads of its matrix products.
+    let gemm: Gemm
 
-    init(name: String, inChannels: Int, outChannels: Int, par: Parallelism = .allCores) {
-        self.par = par
+    init(name: String, inChannels: Int, outChannels: Int, gemm: Gemm = Gemm(.auto, par: .allCores)) {
+        self.gemm = gemm
+        par = gemm.par
         self.inChannels = inChannels
         self.outChannels = outChannels
         weight = Parameter(name: name, shape: [outChannels, inChannels, 4, 4])
@@ -25,7 +28,7 @@ final class Conv2d {
             let n1 = Swift.min(batch, n0 + chunk), cols = (n1 - n0) * pixels
             Im2Col.gather(x, channels: inChannels, batch: batch, height: height, width: width,
                           samples: n0..<n1, into: col.pointer, par: par)
-            parallelSgemm(par: par, transA: false, transB: false, m: outChannels, n: cols, k: k,
+            gemm.multiply(transA: false, transB: false, m: outChannels, n: cols, k: k,
                   a: weight.value.pointer, lda: k, b: col.pointer, ldb: cols,
                   beta: 0, c: out + n0 * pixels, ldc: batch * pixels)
         }
@@ -42,11 +45,11 @@ final class Conv2d {
             let n1 = Swift.min(batch, n0 + chunk), cols = (n1 - n0) * pixels
             Im2Col.gather(x, channels: inChannels, batch: batch, height: height, width: width,
                           samples: n0..<n1, into: col.pointer, par: par)
-            parallelSgemm(par: par, transA: false, transB: true, m: outChannels, n: k, k: cols,
+            gemm.multiply(transA: false, transB: true, m: outChannels, n: k, k: cols,
                   a: dOut + n0 * pixels, lda: batch * pixels, b: col.pointer, ldb: cols,
                   beta: 1, c: weight.grad.pointer, ldc: k)
             guard let dX else { continue }
-            parallelSgemm(par: par, transA: true, transB: false, m: k, n: cols, k: outChannels,
+            gemm.multiply(transA: true, transB: false, m: k, n: cols, k: outChannels,
                   a: weight.value.pointer, lda: k, b: dOut + n0 * pixels, ldb: batch * pixels,
                   beta: 0, c: col.pointer, ldc: cols)
             Im2Col.scatterAdd(col.pointer, channels: inChannels, batch: batch, height: height, width: width,

@@ -8,10 +8,13 @@ final class ConvTranspose2d {
     let outChannels: Int
     let weight: Parameter
     let par: Parallelism
+    /// The library and threads of its matrix products.
+    let gemm: Gemm
     let bias: Parameter?
 
-    init(name: String, biasName: String?, inChannels: Int, outChannels: Int, par: Parallelism = .allCores) {
-        self.par = par
+    init(name: String, biasName: String?, inChannels: Int, outChannels: Int, gemm: Gemm = Gemm(.auto, par: .allCores)) {
+        self.gemm = gemm
+        par = gemm.par
         self.inChannels = inChannels
         self.outChannels = outChannels
         weight = Parameter(name: name, shape: [inChannels, outChannels, 4, 4])
@@ -28,7 +31,7 @@ final class ConvTranspose2d {
         out.update(repeating: 0, count: outChannels * outPlane)
         for n0 in stride(from: 0, to: batch, by: chunk) {
             let n1 = Swift.min(batch, n0 + chunk), cols = (n1 - n0) * pixels
-            parallelSgemm(par: par, transA: true, transB: false, m: rows, n: cols, k: inChannels,
+            gemm.multiply(transA: true, transB: false, m: rows, n: cols, k: inChannels,
                   a: weight.value.pointer, lda: rows, b: x + n0 * pixels, ldb: batch * pixels,
                   beta: 0, c: col.pointer, ldc: cols)
             Im2Col.scatterAdd(col.pointer, channels: outChannels, batch: batch, height: 2 * h, width: 2 * w,
@@ -52,10 +55,10 @@ final class ConvTranspose2d {
             let n1 = Swift.min(batch, n0 + chunk), cols = (n1 - n0) * pixels
             Im2Col.gather(dOut, channels: outChannels, batch: batch, height: 2 * h, width: 2 * w,
                           samples: n0..<n1, into: col.pointer, par: par)
-            parallelSgemm(par: par, transA: false, transB: true, m: inChannels, n: rows, k: cols,
+            gemm.multiply(transA: false, transB: true, m: inChannels, n: rows, k: cols,
                   a: x + n0 * pixels, lda: batch * pixels, b: col.pointer, ldb: cols,
                   beta: 1, c: weight.grad.pointer, ldc: rows)
-            parallelSgemm(par: par, transA: false, transB: false, m: inChannels, n: cols, k: rows,
+            gemm.multiply(transA: false, transB: false, m: inChannels, n: cols, k: rows,
                   a: weight.value.pointer, lda: rows, b: col.pointer, ldb: cols,
                   beta: 0, c: dX + n0 * pixels, ldc: batch * pixels)
         }

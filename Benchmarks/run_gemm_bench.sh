@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# dnnl_sgemm (oneDNN) against OpenBLAS on the matrix products of one training step of the
+# three benchmark U-Nets (the shapes Conv2d and ConvTranspose2d issue, with their chunking).
+#
+#   Benchmarks/run_gemm_bench.sh [REPS]
+# Needs gcc, libopenblas-dev and libdnnl-dev (make deps).
+set -euo pipefail
+cd "$(dirname "$0")"
+REPS=${1:-3}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+gcc -O2 -fopenmp gemm_shapes.c -o "$WORK/gemm_shapes" -lopenblas -ldnnl
+for cfg in "6 16 64 32" "7 64 128 16" "8 64 256 8"; do
+  set -- $cfg
+  python3 - "$@" > "$WORK/shapes" <<'PY'
+import sys
+num_downs, ngf, size, batch = map(int, sys.argv[1:])
+def channels(i):  # (outer, inner, input) of level i, as UNet.swift builds them
+    if i == 0: return (1, ngf, 2)
+    return {1: (ngf, 2 * ngf, ngf), 2: (2 * ngf, 4 * ngf, 2 * ngf), 3: (4 * ngf, 8 * ngf, 4 * ngf)}.get(i, (8 * ngf, 8 * ngf, 8 * ngf))
+side = size
+for i in range(num_downs):
+    outer, inner, inp = channels(i)
+    up_in = inner if i == num_downs - 1 else 2 * inner
+    pix = (side // 2) ** 2
+    k = inp * 16
+    chunk = max(1, min(batch, (1 << 23) // max(1, k * pix)))  # Im2Col.samplesPerChunk
+    for n0 in range(0, batch, chunk):
+        cols = (min(batch, n0 + chunk) - n0) * pix
+        print("convF 0 0", inner, cols, k)
+        print("convW 0 1", inner, k, cols)
+        if i > 0: print("convX 1 0", k, cols, inner)
+    rows = outer * 16
+    chunk = max(1, min(batch, (1 << 23) // max(1, rows * pix)))
+    for n0 in range(0, batch, chunk):
+        cols = (min(batch, n0 + chunk) - n0) * pix
+        print("tF 1 0", rows, cols, up_in)
+        print("tW 0 1", up_in, rows, cols)
+        print("tX 0 0", up_in, cols, rows)
+    side //= 2
+PY
+  echo "== num_downs $1 ngf $2 size $3 batch $4"
+  "$WORK/gemm_shapes" "$WORK/shapes" "$REPS"
+done

@@ -1,0 +1,90 @@
+import Testing
+import Support
+@testable import Model
+
+/// The two matrix-product libraries behind `Gemm`: each against direct loops, on every
+/// path `multiply` takes (one call, split across threads by us, the library's own threads),
+/// and `auto` resolved from the CPU's flags.
+@Suite struct GemmTests {
+    static func random(_ n: Int, seed: UInt64) -> [Float] {
+        var rng = SeededRandom(seed: seed)
+        return (0..<n).map { _ in Float(rng.uniform(-1, 1)) }
+    }
+
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func dnnlSgemmMatchesNaiveProduct(transA: Bool, transB: Bool) {
+        let m = 5, n = 7, k = 3
+        let a = (0..<(m * k)).map { Float($0 % 5) - 1.5 }
+        let b = (0..<(k * n)).map { Float($0 % 3) * 0.25 }
+        var c = [Float](repeating: 1, count: m * n)
+        func A(_ i: Int, _ p: Int) -> Float { transA ? a[p * m + i] : a[i * k + p] }
+        func B(_ p: Int, _ j: Int) -> Float { transB ? b[j * k + p] : b[p * n + j] }
+        dnnlSgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 2, a: a, lda: transA ? m : k,
+                  b: b, ldb: transB ? k : n, beta: 0.5, c: &c, ldc: n, threads: 2)
+        for i in 0..<m {
+            for j in 0..<n {
+                let expected = 2 * (0..<k).reduce(Float(0)) { $0 + A(i, $1) * B($1, j) } + 0.5
+                #expect(abs(c[i * n + j] - expected) < 1e-5)
+            }
+        }
+    }
+
+    /// (m, n, k): inline (under 2^20 multiply-adds), split by columns and by rows across two
+    /// threads, and with the transposes the convolutions use; against float64 loops.
+    @Test(arguments: [(7, 9, 5), (64, 256, 128), (256, 64, 128)], [GemmEngine.openblas, .onednn])
+    func multiplyMatchesDirectLoops(_ shape: (Int, Int, Int), engine: GemmEngine) {
+        let (m, n, k) = shape
+        let gemm = Gemm(engine, par: Parallelism(workers: 2))
+        #expect(gemm.engine == engine)
+        for (transA, transB) in [(false, false), (true, false), (false, true)] {
+            let a = Self.random(m * k, seed: 1), b = Self.random(k * n, seed: 2)
+            let c0 = Self.random(m * n, seed: 3)
+            for beta: Float in [0, 1] {
+                var c = c0
+                gemm.multiply(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: transA ? m : k,
+                              b: b, ldb: transB ? k : n, beta: beta, c: &c, ldc: n)
+                var worst = 0.0
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var s = 0.0
+                        for p in 0..<k {
+                            let x = transA ? a[p * m + i] : a[i * k + p], y = transB ? b[j * k + p] : b[p * n + j]
+                            s += Double(x) * Double(y)
+                        }
+                        worst = max(worst, abs(Double(c[i * n + j]) - (s + Double(beta) * Double(c0[i * n + j]))))
+                    }
+                }
+                #expect(worst < 1e-4, "\(engine) \(shape) transA \(transA) transB \(transB) beta \(beta): \(worst)")
+            }
+        }
+    }
+
+    /// A product above `bigProduct` (the libraries' own threads): the engines agree.
+    @Test func bigProductsAgree() {
+        let m = 1024, n = 1024, k = 1024
+        #expect(m * n * k >= bigProduct)
+        let a = Self.random(m * k, seed: 4), b = Self.random(k * n, seed: 5)
+        var results: [[Float]] = []
+        for engine in [GemmEngine.openblas, .onednn] {
+            var c = [Float](repeating: 0, count: m * n)
+            Gemm(engine, par: Parallelism(workers: 2)).multiply(transA: false, transB: true, m: m, n: n, k: k, a: a, lda: k,
+                                                                b: b, ldb: k, beta: 0, c: &c, ldc: n)
+            results.append(c)
+        }
+        let worst = zip(results[0], results[1]).reduce(0.0) { max($0, abs(Double($1.0) - Double($1.1))) }
+        #expect(worst < 1e-3, "sums of 1024 products of [-1, 1): \(worst)")
+    }
+
+    @Test func autoPicksByTheCPUsFlags() {
+        let avx512 = CPUFeatures(cpuinfo: "processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma avx512f avx512bw\n")
+        let avx2 = CPUFeatures(cpuinfo: "flags\t\t: fpu sse2 avx avx2 fma\n")
+        #expect(avx512.hasAVX512F && !avx2.hasAVX512F && avx2.hasAVX2FMA)
+        #expect(GemmEngine.auto.resolved(on: avx512) == .onednn)
+        #expect(GemmEngine.auto.resolved(on: avx2) == .openblas)
+        #expect(GemmEngine.auto.resolved(on: CPUFeatures(flags: [])) == .openblas)
+        for engine in [GemmEngine.openblas, .onednn] {
+            #expect(engine.resolved(on: avx512) == engine && engine.resolved(on: avx2) == engine)
+        }
+        #expect(Gemm(.auto, par: .allCores, cpu: avx512).engine == .onednn)
+    }
+}
