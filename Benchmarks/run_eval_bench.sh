@@ -22,9 +22,10 @@ trap 'rm -rf "$WORK"' EXIT
 [ -f "$DATA/synth_hall/train.csv" ] || $BV synth --dataset batvisionv2 --out "$DATA" --samples "$SAMPLES" --seed 0
 $BV ingest --dataset batvisionv2 --dataset_dir "$DATA" --manifest "$WORK/m.json" --quiet
 
-# num_downs ngf images_size batch splits passes (a few seconds each: unet_256 reads only the
-# test split, ~1/6 s a sample; the small model passes 5 times over all 120)
-configs=("6 16 64 32 train,val,test 5" "7 64 128 16 val,test 1" "8 64 256 8 test 1")
+# num_downs ngf images_size batch splits passes (5-15 s each, long enough to average out the
+# host's noise: the small model passes 5 times over all 120 samples, unet_128 4 times over
+# val + test, unet_256 3 times over test)
+configs=("6 16 64 32 train,val,test 5" "7 64 128 16 val,test 4" "8 64 256 8 test 3")
 for cfg in "${configs[@]}"; do
   set -- $cfg
   $BV featurize --dataset batvisionv2 --manifest "$WORK/m.json" --cache_dir "$WORK/cache$3" \

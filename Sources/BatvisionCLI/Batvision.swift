@@ -26,15 +26,9 @@ public struct Batvision: ParsableCommand {
     public static func main() {
         setvbuf(stdout, nil, _IOLBF, 0)  // progress lines reach a log file as they happen
         signal(SIGPIPE, SIG_IGN)  // a W&B client that exits early is a write error, not our death
-        #if os(Linux)
-        // Blocks of 1 MiB and more go straight back to the kernel when freed. oneDNN
-        // allocates and frees 4-11 MB of packing buffers in every product, on several
-        // threads; glibc's adaptive threshold then keeps them on the heap (peak RSS of
-        // `bench train` unet_256 batch 8 on oneDNN: 1.61 GB, with this 1.54 GB).
-        mallopt(M_MMAP_THRESHOLD, 1 << 20)
-        #endif
         do {
             var command = try parseAsRoot()
+            if command is RunsTheModel { returnLargeBlocksToTheKernel() }
             try command.run()
         } catch let error as SettingError where error.isUsageError {
             warn("error: \(error.description)")
@@ -54,6 +48,27 @@ public struct Batvision: ParsableCommand {
         warn("error: \(message)")
         Foundation.exit(2)
     }
+}
+
+/// Commands that build the U-Net and run its products (train, eval, experiments, bench train/eval).
+protocol RunsTheModel {}
+
+extension TrainCommand: RunsTheModel {}
+extension EvalCommand: RunsTheModel {}
+extension ExperimentsRunCommand: RunsTheModel {}
+extension BenchTrainCommand: RunsTheModel {}
+extension BenchEvalCommand: RunsTheModel {}
+
+/// Blocks of 1 MiB and more go straight back to the kernel when freed. oneDNN allocates and
+/// frees 4-11 MB of packing buffers in every product, on several threads; glibc's adaptive
+/// threshold then keeps them on the heap (peak RSS of `bench train` unet_256 batch 8 on
+/// oneDNN: 1.61 GB, with this 1.54 GB). Only for the commands that run the model: featurize
+/// and streaming reads allocate large batch buffers over and over, and with this every one
+/// is a fresh mapping to fault in (`bench read` fell from 3,100-3,700 to 800-1,300 samples/s).
+func returnLargeBlocksToTheKernel() {
+    #if os(Linux)
+    mallopt(M_MMAP_THRESHOLD, 1 << 20)
+    #endif
 }
 
 /// Prints to stderr.
