@@ -11,24 +11,6 @@ import Support
         return (0..<n).map { _ in Float(rng.uniform(-1, 1)) }
     }
 
-    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
-    func dnnlSgemmMatchesNaiveProduct(transA: Bool, transB: Bool) {
-        let m = 5, n = 7, k = 3
-        let a = (0..<(m * k)).map { Float($0 % 5) - 1.5 }
-        let b = (0..<(k * n)).map { Float($0 % 3) * 0.25 }
-        var c = [Float](repeating: 1, count: m * n)
-        func A(_ i: Int, _ p: Int) -> Float { transA ? a[p * m + i] : a[i * k + p] }
-        func B(_ p: Int, _ j: Int) -> Float { transB ? b[j * k + p] : b[p * n + j] }
-        dnnlSgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 2, a: a, lda: transA ? m : k,
-                  b: b, ldb: transB ? k : n, beta: 0.5, c: &c, ldc: n, threads: 2)
-        for i in 0..<m {
-            for j in 0..<n {
-                let expected = 2 * (0..<k).reduce(Float(0)) { $0 + A(i, $1) * B($1, j) } + 0.5
-                #expect(abs(c[i * n + j] - expected) < 1e-5)
-            }
-        }
-    }
-
     /// (m, n, k): inline (under 2^20 multiply-adds), split by columns and by rows across two
     /// threads, and with the transposes the convolutions use; against float64 loops.
     @Test(arguments: [(7, 9, 5), (64, 256, 128), (256, 64, 128)], [GemmEngine.openblas, .onednn])

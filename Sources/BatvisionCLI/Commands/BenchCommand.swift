@@ -49,10 +49,9 @@ struct BenchTrainCommand: ParsableCommand {
         abstract: "Time U-Net training steps (forward, Combined loss, backward, clip, AdamW) like `bench_reference.py train`.",
         discussion: "Uses every core unless --threads says otherwise, as training does; prints the library that ran the products (--gemm, auto resolved for this CPU).")
 
-    @Option(name: .customLong("num_downs"), help: "U-Net levels (8 = unet_256, 7 = unet_128).")
-    var numDowns: Int = 8
-    @Option(help: "Filters of the first level.")
-    var ngf: Int = 64
+    @OptionGroup var model: BenchModelOptions
+    var numDowns: Int { model.numDowns }
+    var ngf: Int { model.ngf }
     @Option(help: "Input side length.")
     var size: Int = 256
     @Option(help: "Samples per step.")
@@ -61,24 +60,17 @@ struct BenchTrainCommand: ParsableCommand {
     var steps: Int = 3
     @Option(help: "Untimed steps first.")
     var warmup: Int = 2
-    @OptionGroup var threads: ThreadsOption
-    @OptionGroup var gemm: GemmOption
 
     func validate() throws {
-        guard (5...UNetConfig.maxLevels).contains(numDowns) else { throw ValidationError("--num_downs \(numDowns): expected 5 to \(UNetConfig.maxLevels)") }
-        guard (1...UNetConfig.maxFilters).contains(ngf) else { throw ValidationError("--ngf \(ngf): expected 1 to \(UNetConfig.maxFilters)") }
         guard (1...4096).contains(size) else { throw ValidationError("--size \(size): expected 1 to 4096") }
         guard (1...65_536).contains(batch) else { throw ValidationError("--batch \(batch): expected 1 to 65536") }
         guard (1...10_000).contains(steps), (0...1000).contains(warmup) else { throw ValidationError("--steps 1 to 10000 and --warmup 0 to 1000") }
-        let limit = 4 * max(ProcessInfo.processInfo.activeProcessorCount, 1)
-        if let n = threads.threads, !(1...limit).contains(n) { throw ValidationError("--threads \(n): expected 1 to \(limit)") }
     }
 
     func run() throws {
-        // No conf files here: the flags or the defaults (every core, auto).
-        let par = threads.threads.map { Parallelism(workers: $0) } ?? .allCores
+        let par = model.parallelism
         let r = try TrainStepBenchmark.run(numDowns: numDowns, ngf: ngf, size: size, batch: batch, steps: steps, warmup: warmup,
-                                           par: par, gemm: gemm.gemm ?? .auto)
+                                           par: par, gemm: model.engine)
         let flops = UNetConfig(numDowns: numDowns, ngf: ngf, depthNorm: true).trainingFlops(batch: batch, size: size)
         let achieved = flops / r.secondsPerStep / 1e9, peak = HostPeak.current(cores: min(par.workers, ProcessInfo.processInfo.activeProcessorCount))
         print(String(format: "{\"bench\": \"train\", \"num_downs\": %d, \"ngf\": %d, \"size\": %d, \"batch\": %d, \"threads\": %d, \"gemm\": \"%@\", \"seconds_per_step\": %.4f, \"samples_per_s\": %.2f, \"gflop_per_step\": %.1f, \"gflops\": %.1f, \"peak_gflops\": %.1f, \"percent_of_peak\": %.1f, \"cpu\": \"%@ (%@)\"}",
@@ -97,35 +89,49 @@ struct BenchEvalCommand: ParsableCommand {
     var cache: String
     @Option(name: .customLong("split"), help: "The splits to read, in order (default: all).")
     var split: [Split] = Split.allCases
-    @Option(name: .customLong("num_downs"), help: "U-Net levels (8 = unet_256, 7 = unet_128).")
-    var numDowns: Int = 8
-    @Option(help: "Filters of the first level.")
-    var ngf: Int = 64
+    @OptionGroup var model: BenchModelOptions
+    var numDowns: Int { model.numDowns }
+    var ngf: Int { model.ngf }
     @Option(help: "Samples per forward.")
     var batch: Int = 16
     @Option(help: "Timed passes over the splits.")
     var passes: Int = 1
-    @OptionGroup var threads: ThreadsOption
-    @OptionGroup var gemm: GemmOption
 
     func validate() throws {
-        guard (5...UNetConfig.maxLevels).contains(numDowns) else { throw ValidationError("--num_downs \(numDowns): expected 5 to \(UNetConfig.maxLevels)") }
-        guard (1...UNetConfig.maxFilters).contains(ngf) else { throw ValidationError("--ngf \(ngf): expected 1 to \(UNetConfig.maxFilters)") }
         guard (1...4096).contains(batch) else { throw ValidationError("--batch \(batch): expected 1 to 4096") }
         guard (1...1000).contains(passes) else { throw ValidationError("--passes \(passes): expected 1 to 1000") }
-        let limit = 4 * max(ProcessInfo.processInfo.activeProcessorCount, 1)
-        if let n = threads.threads, !(1...limit).contains(n) { throw ValidationError("--threads \(n): expected 1 to \(limit)") }
     }
 
     func run() throws {
         var url = URL(fileURLWithPath: cache)
         if !url.path.hasSuffix(".h5") { url = url.appendingPathComponent("features.h5") }
-        let par = threads.threads.map { Parallelism(workers: $0) } ?? .allCores
+        let par = model.parallelism
         let r = try InferenceBenchmark.run(cache: try FeatureCache(path: url), splits: split, numDowns: numDowns, ngf: ngf,
-                                           batchSize: batch, passes: passes, par: par, gemm: gemm.gemm ?? .auto)
+                                           batchSize: batch, passes: passes, par: par, gemm: model.engine)
         print(String(format: "{\"bench\": \"eval\", \"num_downs\": %d, \"ngf\": %d, \"size\": %d, \"batch\": %d, \"threads\": %d, \"gemm\": \"%@\", \"samples\": %d, \"seconds\": %.3f, \"samples_per_s\": %.2f}",
                      numDowns, ngf, r.size, batch, par.workers, r.gemm.rawValue, r.samples, r.seconds, r.samplesPerSecond))
     }
 }
 
 extension Split: ExpressibleByArgument {}
+
+/// The U-Net and the compute the train and eval benchmarks share. No conf files here: the
+/// flags or the defaults (every core, `--gemm auto`).
+struct BenchModelOptions: ParsableArguments {
+    @Option(name: .customLong("num_downs"), help: "U-Net levels (8 = unet_256, 7 = unet_128).")
+    var numDowns: Int = 8
+    @Option(help: "Filters of the first level.")
+    var ngf: Int = 64
+    @OptionGroup var threads: ThreadsOption
+    @OptionGroup var gemm: GemmOption
+
+    func validate() throws {
+        guard (5...UNetConfig.maxLevels).contains(numDowns) else { throw ValidationError("--num_downs \(numDowns): expected 5 to \(UNetConfig.maxLevels)") }
+        guard (1...UNetConfig.maxFilters).contains(ngf) else { throw ValidationError("--ngf \(ngf): expected 1 to \(UNetConfig.maxFilters)") }
+        let limit = 4 * max(ProcessInfo.processInfo.activeProcessorCount, 1)
+        if let n = threads.threads, !(1...limit).contains(n) { throw ValidationError("--threads \(n): expected 1 to \(limit)") }
+    }
+
+    var parallelism: Parallelism { threads.threads.map { Parallelism(workers: $0) } ?? .allCores }
+    var engine: GemmEngine { gemm.gemm ?? .auto }
+}
