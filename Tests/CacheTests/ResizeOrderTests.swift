@@ -24,8 +24,8 @@ import Testing
         }
     }
 
-    /// A whole plane (rows in fours and the remainder) equals width pass row by row, then
-    /// the height pass.
+    /// A whole plane (rows in transposed eights when shrinking, then fours and the
+    /// remainder) equals width pass row by row, then the height pass.
     @Test(arguments: [(720, 1280, 256), (257, 487, 256), (7, 13, 8), (97, 33, 64)])
     func planeResizeIsBitIdenticalToRowByRow(_ shape: (Int, Int, Int)) {
         let (h, w, s) = shape
