@@ -22,7 +22,7 @@ public struct CacheLocation: Sendable {
     }
 
     /// The files of the whole cache.
-    public var whole: CacheFiles { CacheFiles(file: directory.appendingPathComponent("features.h5"), progressName: "progress.json") }
+    public var whole: CacheFiles { CacheFiles.whole(in: directory) }
     /// The finished cache; it only ever appears complete (renamed from `partial`).
     public var file: URL { whole.file }
     /// The cache being written.
@@ -58,6 +58,22 @@ public struct CacheFiles: Sendable, Equatable {
     public let partial: URL
     public let progress: URL
     public let lock: URL
+
+    /// The name of a finished cache in its key folder.
+    public static let fileName = "features.h5"
+
+    /// The whole cache of the key folder `directory`.
+    public static func whole(in directory: URL) -> CacheFiles {
+        CacheFiles(file: directory.appendingPathComponent(fileName), progressName: "progress.json")
+    }
+
+    /// A cache given by the user: a features.h5, or the key folder holding one.
+    public static func file(given path: String) -> URL {
+        let url = URL(fileURLWithPath: path)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else { return url }
+        return url.appendingPathComponent(fileName)
+    }
 
     init(file: URL, progressName: String) {
         self.file = file

@@ -35,7 +35,7 @@ public enum CacheMerge {
 
     public static func merge(directory: URL, copy: Bool) throws -> Summary {
         let start = Date()
-        let whole = CacheFiles(file: directory.appendingPathComponent("features.h5"), progressName: "progress.json")
+        let whole = CacheFiles.whole(in: directory)
         let lock = try FileLock(whole.lock, purpose: "writing this cache")
         defer { lock.release() }
         let shardsDir = directory.appendingPathComponent("shards")

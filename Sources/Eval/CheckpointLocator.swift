@@ -11,12 +11,7 @@ public enum CheckpointLocator {
         case .best: return directories.best
         case let .epoch(epoch): return directories.checkpoint(epoch: epoch)
         case .latest:
-            let items = (try? FileManager.default.contentsOfDirectory(atPath: directories.checkpoints.path)) ?? []
-            let epochs = items.compactMap { name -> Int? in
-                guard name.hasPrefix("checkpoint_"), name.hasSuffix(".safetensors"), !name.hasSuffix(".optim.safetensors") else { return nil }
-                return Int(name.dropFirst("checkpoint_".count).dropLast(".safetensors".count))
-            }
-            guard let last = epochs.max() else {
+            guard let last = directories.checkpointEpochs.max() else {
                 throw TrainError.checkpoint(path: directories.checkpoints.path, reason: "no checkpoints here: train first, or pass --checkpoint PATH")
             }
             return directories.checkpoint(epoch: last)

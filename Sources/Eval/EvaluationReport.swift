@@ -24,10 +24,6 @@ public struct EvaluationReport {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    func csvField(_ s: String) -> String {
-        s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-    }
-
     public func json() throws -> Data {
         try JSONCoding.encoder(pretty: true).encode(summary)
     }

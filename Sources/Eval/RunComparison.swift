@@ -118,19 +118,15 @@ public struct RunComparison {
     public func bestRun() -> (label: String, figure: Double, epoch: Int)? {
         var out: (label: String, figure: Double, epoch: Int)?
         for e in entries {
-            guard let best = e.log.bestEpoch(by: metric),
-                  let figure = metric == .loss ? best.valLoss : best.metrics?[metric.rawValue] else { continue }
-            if let o = out, metric.higherIsBetter ? figure <= o.figure : figure >= o.figure { continue }
+            guard let best = e.log.bestEpoch(by: metric), let figure = metric.figure(of: best) else { continue }
+            if let o = out, !metric.isBetter(figure, than: o.figure) { continue }
             out = (e.label, figure, best.epoch)
         }
         return out
     }
 
     public func csv() -> String {
-        func field(_ s: String) -> String {
-            s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-        }
-        return ([header] + rows.map { $0.map(\.exact) }).map { $0.map(field).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        ([header] + rows.map { $0.map(\.exact) }).map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
     }
 
     public func markdown() -> String {

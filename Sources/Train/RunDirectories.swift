@@ -11,6 +11,15 @@ public struct RunDirectories: Sendable {
     }
 
     public func checkpoint(epoch: Int) -> URL { checkpoints.appendingPathComponent("checkpoint_\(epoch).safetensors") }
+
+    /// The epochs that have a checkpoint here (`checkpoint_<epoch>.safetensors`), unordered.
+    public var checkpointEpochs: [Int] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpoints.path)) ?? []
+        return names.compactMap { name -> Int? in
+            guard name.hasPrefix("checkpoint_"), name.hasSuffix(".safetensors"), !name.hasSuffix(".optim.safetensors") else { return nil }
+            return Int(name.dropFirst("checkpoint_".count).dropLast(".safetensors".count))
+        }
+    }
     public static let bestName = "best_model.safetensors"
     public var best: URL { checkpoints.appendingPathComponent(Self.bestName) }
     public var metricsLog: URL { logs.appendingPathComponent("metrics.jsonl") }

@@ -62,8 +62,8 @@ public struct RunLog: Sendable {
     public func bestEpoch(by metric: BestMetric) -> EpochRecord? {
         var best: (record: EpochRecord, figure: Double)?
         for r in records {
-            guard let figure = metric == .loss ? r.valLoss : r.metrics?[metric.rawValue], figure.isFinite else { continue }
-            if let b = best, metric.higherIsBetter ? figure <= b.figure : figure >= b.figure { continue }
+            guard let figure = metric.figure(of: r), figure.isFinite else { continue }
+            if let b = best, !metric.isBetter(figure, than: b.figure) { continue }
             best = (r, figure)
         }
         return best?.record

@@ -228,16 +228,12 @@ public final class Trainer {
         if record.epoch % config.savingCheckpoints == 0 || record.epoch == config.epochs {
             try Checkpoint.save(model: model, optimizer: optimizer, info: info(record), to: directories.checkpoint(epoch: record.epoch))
         }
-        guard config.saveBestModel, let figure = figure(record) else { return }
-        let better = best.map { config.bestMetric.higherIsBetter ? figure > $0 : figure < $0 } ?? true
+        guard config.saveBestModel, let figure = config.bestMetric.figure(of: record) else { return }
+        let better = best.map { config.bestMetric.isBetter(figure, than: $0) } ?? true
         guard better else { return }
         best = figure
         try Checkpoint.save(model: model, optimizer: nil, info: info(record), to: directories.best)
         log("  best \(config.bestMetric.rawValue) so far: \(String(format: "%.4f", figure)) -> \(directories.best.lastPathComponent)")
-    }
-
-    func figure(_ r: EpochRecord) -> Double? {
-        config.bestMetric == .loss ? r.valLoss : r.metrics?[config.bestMetric.rawValue]
     }
 
     /// The best figure recorded by an earlier part of this run (resume).
@@ -272,8 +268,9 @@ public final class Trainer {
         }
         var picture: URL?
         if let writer = writePredictionSheet, !panels.isEmpty {
-            picture = directories.prediction(epoch: epoch)
-            try writer(directories.prediction(epoch: epoch), panels, cache.config.maxDepth ?? Double(panels.flatMap(\.gt).max() ?? 1))
+            let url = directories.prediction(epoch: epoch)
+            try writer(url, panels, cache.config.maxDepth ?? Double(panels.flatMap(\.gt).max() ?? 1))
+            picture = url
         }
         return (lossBatches > 0 ? lossSum / Double(lossBatches) : nil, DepthMetrics.mean(all).named, picture)
     }

@@ -35,8 +35,7 @@ struct BenchReadCommand: ParsableCommand {
     }
 
     func run() throws {
-        var url = URL(fileURLWithPath: cache)
-        if !url.path.hasSuffix(".h5") { url = url.appendingPathComponent("features.h5") }
+        let url = CacheFiles.file(given: cache)
         let r = try ReadBenchmark.run(cache: try FeatureCache(path: url), batchSize: batchSize, epochs: epochs)
         print(String(format: "{\"bench\": \"read\", \"samples\": %d, \"seconds\": %.3f, \"samples_per_s\": %.1f, \"mb_per_s\": %.0f}",
                      r.samples, r.seconds, r.samplesPerSecond, r.megabytesPerSecond))
@@ -50,8 +49,6 @@ struct BenchTrainCommand: ParsableCommand {
         discussion: "Uses every core unless --threads says otherwise, as training does; prints the library that ran the products (--gemm, auto resolved for this CPU).")
 
     @OptionGroup var model: BenchModelOptions
-    var numDowns: Int { model.numDowns }
-    var ngf: Int { model.ngf }
     @Option(help: "Input side length.")
     var size: Int = 256
     @Option(help: "Samples per step.")
@@ -69,12 +66,12 @@ struct BenchTrainCommand: ParsableCommand {
 
     func run() throws {
         let par = model.parallelism
-        let r = try TrainStepBenchmark.run(numDowns: numDowns, ngf: ngf, size: size, batch: batch, steps: steps, warmup: warmup,
+        let r = try TrainStepBenchmark.run(numDowns: model.numDowns, ngf: model.ngf, size: size, batch: batch, steps: steps, warmup: warmup,
                                            par: par, gemm: model.engine)
-        let flops = UNetConfig(numDowns: numDowns, ngf: ngf, depthNorm: true).trainingFlops(batch: batch, size: size)
+        let flops = UNetConfig(numDowns: model.numDowns, ngf: model.ngf, depthNorm: true).trainingFlops(batch: batch, size: size)
         let achieved = flops / r.secondsPerStep / 1e9, peak = HostPeak.current(cores: min(par.workers, ProcessInfo.processInfo.activeProcessorCount))
         print(String(format: "{\"bench\": \"train\", \"num_downs\": %d, \"ngf\": %d, \"size\": %d, \"batch\": %d, \"threads\": %d, \"gemm\": \"%@\", \"seconds_per_step\": %.4f, \"samples_per_s\": %.2f, \"gflop_per_step\": %.1f, \"gflops\": %.1f, \"peak_gflops\": %.1f, \"percent_of_peak\": %.1f, \"cpu\": \"%@ (%@)\"}",
-                     numDowns, ngf, size, batch, par.workers, r.gemm.rawValue, r.secondsPerStep, r.samplesPerSecond,
+                     model.numDowns, model.ngf, size, batch, par.workers, r.gemm.rawValue, r.secondsPerStep, r.samplesPerSecond,
                      flops / 1e9, achieved, peak.gflops, 100 * achieved / peak.gflops, peak.model, peak.flags))
     }
 }
@@ -90,8 +87,6 @@ struct BenchEvalCommand: ParsableCommand {
     @Option(name: .customLong("split"), help: "The splits to read, in order (default: all).")
     var split: [Split] = Split.allCases
     @OptionGroup var model: BenchModelOptions
-    var numDowns: Int { model.numDowns }
-    var ngf: Int { model.ngf }
     @Option(help: "Samples per forward.")
     var batch: Int = 16
     @Option(help: "Timed passes over the splits.")
@@ -103,13 +98,12 @@ struct BenchEvalCommand: ParsableCommand {
     }
 
     func run() throws {
-        var url = URL(fileURLWithPath: cache)
-        if !url.path.hasSuffix(".h5") { url = url.appendingPathComponent("features.h5") }
+        let url = CacheFiles.file(given: cache)
         let par = model.parallelism
-        let r = try InferenceBenchmark.run(cache: try FeatureCache(path: url), splits: split, numDowns: numDowns, ngf: ngf,
+        let r = try InferenceBenchmark.run(cache: try FeatureCache(path: url), splits: split, numDowns: model.numDowns, ngf: model.ngf,
                                            batchSize: batch, passes: passes, par: par, gemm: model.engine)
         print(String(format: "{\"bench\": \"eval\", \"num_downs\": %d, \"ngf\": %d, \"size\": %d, \"batch\": %d, \"threads\": %d, \"gemm\": \"%@\", \"samples\": %d, \"seconds\": %.3f, \"samples_per_s\": %.2f}",
-                     numDowns, ngf, r.size, batch, par.workers, r.gemm.rawValue, r.samples, r.seconds, r.samplesPerSecond))
+                     model.numDowns, model.ngf, r.size, batch, par.workers, r.gemm.rawValue, r.samples, r.seconds, r.samplesPerSecond))
     }
 }
 

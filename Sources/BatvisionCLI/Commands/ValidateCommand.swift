@@ -57,11 +57,7 @@ struct ValidateCommand: ParsableCommand {
     }
 
     func validateCache(_ path: String, manifest m: Manifest) throws {
-        var url = URL(fileURLWithPath: path)
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue {
-            url = url.appendingPathComponent("features.h5")
-        }
+        let url = CacheFiles.file(given: path)
         // At most every sample once: the count printed is the count recomputed.
         let recheck = min(self.recheck, m.samples.count)
         let root = recheck > 0 ? try DatasetRoot(URL(fileURLWithPath: datasetDir ?? m.datasetDir)) : nil

@@ -36,19 +36,18 @@ struct WandbSyncCommand: ParsableCommand {
         } ?? .online
         var failed = 0
         for log in logs {
-            let pictures = log.directory.deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent("results").appendingPathComponent(log.runName)
+            // logs/<run>/ lies in the run's output folder, beside results/<run>/.
+            let run = RunDirectories(outputDir: log.directory.deletingLastPathComponent().deletingLastPathComponent(), runName: log.runName)
             let entity = wandbEntity ?? log.setting("wandb_entity").flatMap { $0 == "null" || $0.isEmpty ? nil : $0 }
             let start = WandbRun.Start(project: wandbProject ?? log.setting("wandb_project") ?? "batvision", entity: entity,
                                        mode: mode, name: log.runName, id: WandbRun.newID(), directory: log.directory,
                                        config: log.settings)
-            let run = try WandbRun(start, warn: { warn($0) })
+            let wandb = try WandbRun(start, warn: { warn($0) })
             for record in log.records {
-                let picture = pictures.appendingPathComponent(String(format: "epoch_%04d_prediction.png", record.epoch))
-                run.log(record, picture: record.metrics == nil ? nil : picture)
+                wandb.log(record, picture: record.metrics == nil ? nil : run.prediction(epoch: record.epoch))
             }
-            run.summary(log.wandbSummary(by: log.bestMetric))
-            if run.finish() {
+            wandb.summary(log.wandbSummary(by: log.bestMetric))
+            if wandb.finish() {
                 print("wandb-sync: \(log.runName): \(log.records.count) epochs (\(mode.rawValue))")
             } else {
                 failed += 1

@@ -76,13 +76,7 @@ struct ExperimentRunner {
 
     /// Where a run stands: by its checkpoints (the last epoch always gets one).
     static func state(of config: TrainingConfig) -> State {
-        let dirs = RunDirectories(outputDir: config.outputDir, runName: config.runName)
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dirs.checkpoints.path)) ?? []
-        let epochs = names.compactMap { name -> Int? in
-            guard name.hasPrefix("checkpoint_"), name.hasSuffix(".safetensors"), !name.hasSuffix(".optim.safetensors") else { return nil }
-            return Int(name.dropFirst("checkpoint_".count).dropLast(".safetensors".count))
-        }
-        guard let last = epochs.max() else { return .new }
+        guard let last = RunDirectories(outputDir: config.outputDir, runName: config.runName).checkpointEpochs.max() else { return .new }
         return last >= config.epochs ? .finished(epochs: last) : .resume(after: last)
     }
 
