@@ -27,13 +27,7 @@ struct WandbSyncCommand: ParsableCommand {
     func run() throws {
         let logs = try runs.map { try RunLog(directory: URL(fileURLWithPath: $0)) }  // all readable before any upload
         if let problem = WandbRun.clientProblem() { throw SyncError(message: "W&B: \(problem)") }
-        let env = ProcessInfo.processInfo.environment["WANDB_MODE"]
-        let mode = try wandbMode ?? env.map { text in
-            guard let m = WandbMode(clientText: text) else {
-                throw SyncError(message: "WANDB_MODE = '\(text)': expected online, offline or disabled")
-            }
-            return m
-        } ?? .online
+        let mode = try wandbMode ?? WandbOptions.environmentMode(ProcessInfo.processInfo.environment) ?? .online
         var failed = 0
         for log in logs {
             // logs/<run>/ lies in the run's output folder, beside results/<run>/.

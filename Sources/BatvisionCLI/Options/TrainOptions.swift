@@ -150,11 +150,19 @@ struct WandbOptions: ParsableArguments {
 
     /// The mode W&B itself is set to: the flag, else WANDB_MODE (as the client reads it), else the conf files.
     static func mode(flag: WandbMode?, _ r: inout SettingsResolver, environment: [String: String]) throws -> WandbMode {
-        guard flag == nil, let text = environment["WANDB_MODE"], !text.isEmpty else { return try r.value("wandb_mode", flag: flag) }
+        guard flag == nil, let mode = try environmentMode(environment) else { return try r.value("wandb_mode", flag: flag) }
+        r.record("wandb_mode", environment["WANDB_MODE"] ?? "", origin: environmentOrigin)
+        return mode
+    }
+
+    static let environmentOrigin = "environment variable WANDB_MODE"
+
+    /// WANDB_MODE as the client reads it, when set (train and wandb-sync).
+    static func environmentMode(_ environment: [String: String]) throws -> WandbMode? {
+        guard let text = environment["WANDB_MODE"], !text.isEmpty else { return nil }
         guard let mode = WandbMode(clientText: text) else {
-            throw SettingError.invalid(key: "wandb_mode", value: text, origin: "environment variable WANDB_MODE", expected: "online, offline or disabled")
+            throw SettingError.invalid(key: "wandb_mode", value: text, origin: environmentOrigin, expected: "online, offline or disabled")
         }
-        r.record("wandb_mode", text, origin: "environment variable WANDB_MODE")
         return mode
     }
 }
