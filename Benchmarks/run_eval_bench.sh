@@ -7,13 +7,13 @@
 #
 #   Benchmarks/run_eval_bench.sh [DATA_DIR] [SAMPLES]
 # Needs a release build (make build) and a Python with torch and h5py in $PYTHON
-# (default: /work/venv/bin/python). GEMM=openblas|onednn|auto picks batvision's engine.
+# (default: /work/venv/bin/python). GEMM=openblas|onednn|auto picks batvision's engine;
+# BV, PIN, THREADS: bench_env.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Benchmarks/bench_env.sh
 DATA=${1:-/tmp/bench-eval-v2-120}
 SAMPLES=${2:-120}
-PYTHON=${PYTHON:-/work/venv/bin/python}
-BV=.build/release/batvision
 ROUNDS=${ROUNDS:-2}
 GEMM=${GEMM:-auto}
 WORK=$(mktemp -d)
@@ -36,7 +36,7 @@ for cfg in "${configs[@]}"; do
   echo "== num_downs $1 ngf $2 size $3 batch $4 splits $5"
   for r in $(seq "$ROUNDS"); do
     sync
-    "$PYTHON" Benchmarks/bench_eval_torch.py --cache "$cache" --num_downs "$1" --ngf "$2" --batch "$4" --passes "$6" "${pysplits[@]}"
-    $BV bench eval --cache "$cache" --num_downs "$1" --ngf "$2" --batch "$4" --passes "$6" --gemm "$GEMM" "${splits[@]}"
+    $PIN "$PYTHON" Benchmarks/bench_eval_torch.py --cache "$cache" --num_downs "$1" --ngf "$2" --batch "$4" --passes "$6" --threads "$THREADS" "${pysplits[@]}"
+    $PIN $BV bench eval --cache "$cache" --num_downs "$1" --ngf "$2" --batch "$4" --passes "$6" --gemm "$GEMM" --threads "$THREADS" "${splits[@]}"
   done
 done

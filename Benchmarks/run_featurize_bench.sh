@@ -6,32 +6,32 @@
 #   Benchmarks/run_featurize_bench.sh [DATA_DIR] [SAMPLES]
 # Needs a release build (make build) and a Python with torch, torchaudio, torchvision,
 # soundfile in $PYTHON (default: /work/venv/bin/python); see ../shared/reference.
+# BV, PIN, THREADS: bench_env.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Benchmarks/bench_env.sh
 DATA=${1:-/tmp/bench-v2-2000}
 SAMPLES=${2:-2000}
-PYTHON=${PYTHON:-/work/venv/bin/python}
 REF=${REF:-../shared/reference/bench_reference.py}
-BV=.build/release/batvision
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 mkdir "$WORK/noconf"  # built-in defaults only (--conf_dir must name an existing folder)
 
 [ -f "$DATA/synth_hall/train.csv" ] || $BV synth --dataset batvisionv2 --out "$DATA" --samples "$SAMPLES" --seed 0
-/usr/bin/time -f "ingest peak RSS %M KB" $BV ingest --dataset batvisionv2 --dataset_dir "$DATA" --manifest "$WORK/m.json" --quiet
+peak_rss ingest $BV ingest --dataset batvisionv2 --dataset_dir "$DATA" --manifest "$WORK/m.json" --quiet
 
 for fmt in ${FORMATS:-spectrogram mel_spectrogram}; do
   echo "== $fmt"
   sync
-  "$PYTHON" "$REF" loader --root "$DATA" --dataset batvisionv2 --audio_format "$fmt" --split train --workers 2
+  $PIN "$PYTHON" "$REF" loader --root "$DATA" --dataset batvisionv2 --audio_format "$fmt" --split train --workers "$THREADS"
   sync
-  /usr/bin/time -f "featurize peak RSS %M KB" $BV featurize --dataset batvisionv2 --manifest "$WORK/m.json" \
-      --cache_dir "$WORK/cache" --audio_format "$fmt" --quiet --conf_dir "$WORK/noconf"
+  peak_rss featurize $PIN $BV featurize --dataset batvisionv2 --manifest "$WORK/m.json" \
+      --cache_dir "$WORK/cache" --audio_format "$fmt" --quiet --conf_dir "$WORK/noconf" --threads "$THREADS"
   sync
   cache=""
   for d in "$WORK"/cache/batvisionv2/*/; do
-    if python3 -c "import h5py,sys; f=h5py.File('$d/features.h5'); sys.exit(0 if f.attrs['audio_format'].decode() == '$fmt' else 1)" 2>/dev/null; then cache=$d; fi
+    if "$PYTHON" -c "import h5py,sys; f=h5py.File('$d/features.h5'); sys.exit(0 if f.attrs['audio_format'].decode() == '$fmt' else 1)" 2>/dev/null; then cache=$d; fi
   done
-  $BV bench --cache "$cache" --batch_size 32     # first pass
-  $BV bench --cache "$cache" --batch_size 32     # warm cache
+  $PIN $BV bench --cache "$cache" --batch_size 32     # first pass
+  $PIN $BV bench --cache "$cache" --batch_size 32     # warm cache
 done

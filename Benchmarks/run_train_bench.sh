@@ -6,23 +6,28 @@
 #
 #   Benchmarks/run_train_bench.sh
 # Needs a release build (make build) and a Python with torch in $PYTHON
-# (default: /work/venv/bin/python); see ../shared/reference.
+# (default: /work/venv/bin/python); see ../shared/reference. GEMMS="auto openblas onednn"
+# times each of batvision's engines in turn (default: auto); BV, PIN, THREADS: bench_env.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON=${PYTHON:-/work/venv/bin/python}
+source Benchmarks/bench_env.sh
 REF=${REF:-../shared/reference/bench_reference.py}
-BV=.build/release/batvision
 ROUNDS=${ROUNDS:-2}
+GEMMS=${GEMMS:-auto}
 
 configs=("6 16 64 32 20" "7 64 128 16 4" "8 64 256 8 4")
 for cfg in "${configs[@]}"; do
   set -- $cfg
   echo "== num_downs $1 ngf $2 size $3 batch $4"
   for r in $(seq "$ROUNDS"); do
-    "$PYTHON" "$REF" train --num_downs "$1" --ngf "$2" --size "$3" --batch "$4" --steps "$5" --warmup 2
-    $BV bench train --num_downs "$1" --ngf "$2" --size "$3" --batch "$4" --steps "$5" --warmup 2
+    $PIN "$PYTHON" "$REF" train --num_downs "$1" --ngf "$2" --size "$3" --batch "$4" --steps "$5" --warmup 2 --threads "$THREADS"
+    for g in $GEMMS; do
+      $PIN $BV bench train --num_downs "$1" --ngf "$2" --size "$3" --batch "$4" --steps "$5" --warmup 2 --threads "$THREADS" --gemm "$g"
+    done
   done
 done
 echo "== peak RSS, unet_256 ngf 64 batch 8"
-/usr/bin/time -f "pytorch peak RSS %M KB" "$PYTHON" "$REF" train --num_downs 8 --ngf 64 --size 256 --batch 8 --steps 2 --warmup 1
-/usr/bin/time -f "batvision peak RSS %M KB" $BV bench train --num_downs 8 --ngf 64 --size 256 --batch 8 --steps 2 --warmup 1
+peak_rss pytorch $PIN "$PYTHON" "$REF" train --num_downs 8 --ngf 64 --size 256 --batch 8 --steps 2 --warmup 1 --threads "$THREADS"
+for g in $GEMMS; do
+  peak_rss "batvision $g" $PIN $BV bench train --num_downs 8 --ngf 64 --size 256 --batch 8 --steps 2 --warmup 1 --threads "$THREADS" --gemm "$g"
+done

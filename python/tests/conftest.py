@@ -103,10 +103,11 @@ def torch_env():
     return env
 
 
-def python_train(syn, out, *flags, nproc=1, check=True, workers=0):
-    """Runs the PyTorch trainer (torchrun's launcher when nproc > 1) on a Synthetic's cache."""
+def python_train(syn, out, *flags, nproc=1, check=True, workers=0, device="cpu", env=None):
+    """Runs the PyTorch trainer (torchrun's launcher when nproc > 1) on a Synthetic's cache;
+    ``env``: extra environment variables."""
     base = ["-m", "batvision_cache.train"] + syn.common() + [
-        "--cache", syn.cache, "--output_dir", out, "--device", "cpu", "--threads", "1", "--workers", str(workers)]
+        "--cache", syn.cache, "--output_dir", out, "--device", device, "--threads", "1", "--workers", str(workers)]
     if nproc > 1:
         cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}"] + base[1:]
         # torch.distributed.run wants the module after -m as its own flag
@@ -114,7 +115,7 @@ def python_train(syn, out, *flags, nproc=1, check=True, workers=0):
                "batvision_cache.train"] + base[2:]
     else:
         cmd = [sys.executable] + base
-    return run(cmd + list(flags), cwd=syn.root, check=check, env=torch_env())
+    return run(cmd + list(flags), cwd=syn.root, check=check, env={**torch_env(), **(env or {})})
 
 
 def run_dir(out, kind, run_name):

@@ -32,15 +32,38 @@ def test_state_dict_is_the_references_unet_256():
     assert got == INDEX["state_dict_keys"]["unet_256_ngf64"]
 
 
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+
+
+@pytest.fixture
+def device(request):
+    """cpu, or cuda with TF32 off (cuDNN's default rounds convolution inputs to 10-bit
+    mantissas, 1e-3 relative: not the float32 the goldens hold)."""
+    if request.param == "cpu":
+        yield torch.device("cpu")
+        return
+    saved = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        yield torch.device("cuda")
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=CUDA)], indirect=True)
 @pytest.mark.parametrize("case", INDEX["model"], ids=lambda c: c["name"])
-def test_forward_loss_backward_step_equal_the_goldens(case):
+def test_forward_loss_backward_step_equal_the_goldens(case, device):
+    """On the CPU, and on a GPU with the same tolerances."""
     torch.manual_seed(0)
     name = case["name"]
-    net = UNet(2, 1, case["num_downs"], case["ngf"], case["depth_norm"])
+    net = UNet(2, 1, case["num_downs"], case["ngf"], case["depth_norm"]).to(device)
+
+    def load_to(n):
+        return {k: v.to(device) for k, v in load(n).items()}
     net.load_state_dict(load(f"{name}.weights_before.safetensors"))
-    batch = load(f"{name}.batch.safetensors")
-    outputs, grads, after = load(f"{name}.outputs.safetensors"), load(f"{name}.grads.safetensors"), \
-        load(f"{name}.weights_after.safetensors")
+    batch = load_to(f"{name}.batch.safetensors")
+    outputs, grads, after = load_to(f"{name}.outputs.safetensors"), load_to(f"{name}.grads.safetensors"), \
+        load_to(f"{name}.weights_after.safetensors")
     loss_fn = DepthLoss(case["criterion"], case.get("l1_weight", 0.237), case.get("silog_weight", 0.637),
                         case.get("silog_lambda", 0.869), case["depth_norm"], case["max_depth"])
     opt = torch.optim.AdamW(net.parameters(), lr=case["lr"], foreach=False)
