@@ -25,8 +25,9 @@ import Testing
     }
 
     /// A whole plane (rows in transposed eights when shrinking, then fours and the
-    /// remainder) equals width pass row by row, then the height pass.
-    @Test(arguments: [(720, 1280, 256), (257, 487, 256), (7, 13, 8), (97, 33, 64)])
+    /// remainder) equals width pass row by row, then the height pass. (19, 301, 37): widths
+    /// that leave remainders after the eight-by-eight transposes and output groups.
+    @Test(arguments: [(720, 1280, 256), (257, 487, 256), (7, 13, 8), (97, 33, 64), (19, 301, 37), (16, 1003, 100)])
     func planeResizeIsBitIdenticalToRowByRow(_ shape: (Int, Int, Int)) {
         let (h, w, s) = shape
         let resize = AntialiasResize(inputHeight: h, inputWidth: w, outputHeight: s, outputWidth: s)

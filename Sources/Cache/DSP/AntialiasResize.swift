@@ -169,29 +169,78 @@ public struct AntialiasResize: Sendable {
     /// window's taps in order from 0, eight rows in the eight lanes. Exactly PyTorch's sum
     /// per output and row, with no padded taps (so a NaN or infinity reaches only the outputs
     /// whose window holds it), and each tap costs one vector multiply-add for eight outputs
-    /// instead of a block of eight mostly zero weights per input pixel.
+    /// instead of a block of eight mostly zero weights per input pixel. Eight outputs run
+    /// side by side (their add chains are independent, so the adds' latency is hidden), and
+    /// both transposes go through registers, eight by eight.
     @inline(__always)
     func horizontal8(_ row: UnsafePointer<Float>, rowStride: Int, columns: UnsafeMutablePointer<Float>,
                      into out: UnsafeMutablePointer<Float>) {
-        let ow = outputWidth
-        for x in 0..<inputWidth {
+        let ow = outputWidth, iw = inputWidth
+        let raw = UnsafeRawPointer(row), cols8 = UnsafeMutableRawPointer(columns)
+        var x = 0
+        while x + 8 <= iw {
+            var m = Block8(raw + 4 * x, stride: 4 * rowStride)
+            m.transpose()
+            m.store(cols8 + 32 * x, stride: 32)
+            x += 8
+        }
+        while x < iw {
             let p = row + x
             let lanes = SIMD8<Float>(p[0], p[rowStride], p[2 * rowStride], p[3 * rowStride],
                                      p[4 * rowStride], p[5 * rowStride], p[6 * rowStride], p[7 * rowStride])
-            UnsafeMutableRawPointer(columns + 8 * x).storeBytes(of: lanes, as: SIMD8<Float>.self)
+            (cols8 + 32 * x).storeBytes(of: lanes, as: SIMD8<Float>.self)
+            x += 1
         }
         let t = UnsafeRawPointer(columns)
         cols.starts.withUnsafeBufferPointer { starts in
             cols.counts.withUnsafeBufferPointer { counts in
                 cols.weights.withUnsafeBufferPointer { weights in
-                    guard let w = weights.baseAddress else { return }
-                    for i in 0..<ow {
-                        let wi = w + i * cols.stride, s = starts[i]
-                        var acc = SIMD8<Float>.zero
-                        for j in 0..<counts[i] {
-                            acc += t.loadUnaligned(fromByteOffset: 32 * (s + j), as: SIMD8<Float>.self) * SIMD8<Float>(repeating: wi[j])
+                    guard let w = weights.baseAddress, let s = starts.baseAddress, let c = counts.baseAddress else { return }
+                    let stride = cols.stride
+                    // One output: taps j ..< counts[i] of its window, in order, onto acc.
+                    @inline(__always) func taps(_ i: Int, from j0: Int, _ acc: inout SIMD8<Float>) {
+                        let wi = w + i * stride, src = t + 32 * s[i]
+                        var j = j0
+                        while j < c[i] {
+                            acc += src.loadUnaligned(fromByteOffset: 32 * j, as: SIMD8<Float>.self) * SIMD8<Float>(repeating: wi[j])
+                            j += 1
                         }
+                    }
+                    var i = 0
+                    while i + 8 <= ow {
+                        // Taps below the group's smallest count for all eight at once, then
+                        // each output's remaining taps: every sum keeps its own order.
+                        var shared = c[i]
+                        for k in 1..<8 { shared = Swift.min(shared, c[i + k]) }
+                        var m = Block8()
+                        let w0 = w + i * stride
+                        let s0 = t + 32 * s[i], s1 = t + 32 * s[i + 1], s2 = t + 32 * s[i + 2], s3 = t + 32 * s[i + 3]
+                        let s4 = t + 32 * s[i + 4], s5 = t + 32 * s[i + 5], s6 = t + 32 * s[i + 6], s7 = t + 32 * s[i + 7]
+                        for j in 0..<shared {
+                            let o = 32 * j, wj = w0 + j
+                            m.v0 += s0.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) * SIMD8<Float>(repeating: wj[0])
+                            m.v1 += s1.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) * SIMD8<Float>(repeating: wj[stride])
+                            m.v2 += s2.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) * SIMD8<Float>(repeating: wj[2 * stride])
+                            m.v3 += s3.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) * SIMD8<Float>(repeating: wj[3 * stride])
+                            m.v4 += s4.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) * SIMD8<Float>(repeating: wj[4 * stride])
+                            m.v5 += s5.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) * SIMD8<Float>(repeating: wj[5 * stride])
+                            m.v6 += s6.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) * SIMD8<Float>(repeating: wj[6 * stride])
+                            m.v7 += s7.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) * SIMD8<Float>(repeating: wj[7 * stride])
+                        }
+                        taps(i, from: shared, &m.v0); taps(i + 1, from: shared, &m.v1)
+                        taps(i + 2, from: shared, &m.v2); taps(i + 3, from: shared, &m.v3)
+                        taps(i + 4, from: shared, &m.v4); taps(i + 5, from: shared, &m.v5)
+                        taps(i + 6, from: shared, &m.v6); taps(i + 7, from: shared, &m.v7)
+                        // Lane r of output k -> row r, column i + k.
+                        m.transpose()
+                        m.store(UnsafeMutableRawPointer(out + i), stride: 4 * ow)
+                        i += 8
+                    }
+                    while i < ow {
+                        var acc = SIMD8<Float>.zero
+                        taps(i, from: 0, &acc)
                         for r in 0..<8 { out[r * ow + i] = acc[r] }
+                        i += 1
                     }
                 }
             }
@@ -290,5 +339,73 @@ public struct AntialiasResize: Sendable {
             }
             vertical(base, into: out)
         }
+    }
+}
+
+/// Eight 8-lane vectors, transposed in registers (lane r of vector k <-> lane k of vector
+/// r): unpack pairs, then pairs of pairs, then halves, as an 8x8 AVX transpose does.
+/// Moves values only, so every float comes out as it went in.
+struct Block8 {
+    var v0 = SIMD8<Float>.zero, v1 = SIMD8<Float>.zero, v2 = SIMD8<Float>.zero, v3 = SIMD8<Float>.zero
+    var v4 = SIMD8<Float>.zero, v5 = SIMD8<Float>.zero, v6 = SIMD8<Float>.zero, v7 = SIMD8<Float>.zero
+
+    init() {}
+
+    /// Eight vectors from `base`, `stride` bytes apart.
+    @inline(__always)
+    init(_ base: UnsafeRawPointer, stride: Int) {
+        v0 = base.loadUnaligned(as: SIMD8<Float>.self)
+        v1 = base.loadUnaligned(fromByteOffset: stride, as: SIMD8<Float>.self)
+        v2 = base.loadUnaligned(fromByteOffset: 2 * stride, as: SIMD8<Float>.self)
+        v3 = base.loadUnaligned(fromByteOffset: 3 * stride, as: SIMD8<Float>.self)
+        v4 = base.loadUnaligned(fromByteOffset: 4 * stride, as: SIMD8<Float>.self)
+        v5 = base.loadUnaligned(fromByteOffset: 5 * stride, as: SIMD8<Float>.self)
+        v6 = base.loadUnaligned(fromByteOffset: 6 * stride, as: SIMD8<Float>.self)
+        v7 = base.loadUnaligned(fromByteOffset: 7 * stride, as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    func store(_ base: UnsafeMutableRawPointer, stride: Int) {
+        base.storeBytes(of: v0, as: SIMD8<Float>.self)
+        (base + stride).storeBytes(of: v1, as: SIMD8<Float>.self)
+        (base + 2 * stride).storeBytes(of: v2, as: SIMD8<Float>.self)
+        (base + 3 * stride).storeBytes(of: v3, as: SIMD8<Float>.self)
+        (base + 4 * stride).storeBytes(of: v4, as: SIMD8<Float>.self)
+        (base + 5 * stride).storeBytes(of: v5, as: SIMD8<Float>.self)
+        (base + 6 * stride).storeBytes(of: v6, as: SIMD8<Float>.self)
+        (base + 7 * stride).storeBytes(of: v7, as: SIMD8<Float>.self)
+    }
+
+    @inline(__always) static func unpackLow(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        SIMD8(a[0], b[0], a[1], b[1], a[4], b[4], a[5], b[5])
+    }
+    @inline(__always) static func unpackHigh(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        SIMD8(a[2], b[2], a[3], b[3], a[6], b[6], a[7], b[7])
+    }
+    @inline(__always) static func pairsLow(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        SIMD8(a[0], a[1], b[0], b[1], a[4], a[5], b[4], b[5])
+    }
+    @inline(__always) static func pairsHigh(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        SIMD8(a[2], a[3], b[2], b[3], a[6], a[7], b[6], b[7])
+    }
+
+    @inline(__always)
+    mutating func transpose() {
+        let t0 = Self.unpackLow(v0, v1), t1 = Self.unpackHigh(v0, v1)
+        let t2 = Self.unpackLow(v2, v3), t3 = Self.unpackHigh(v2, v3)
+        let t4 = Self.unpackLow(v4, v5), t5 = Self.unpackHigh(v4, v5)
+        let t6 = Self.unpackLow(v6, v7), t7 = Self.unpackHigh(v6, v7)
+        let u0 = Self.pairsLow(t0, t2), u1 = Self.pairsHigh(t0, t2)
+        let u2 = Self.pairsLow(t1, t3), u3 = Self.pairsHigh(t1, t3)
+        let u4 = Self.pairsLow(t4, t6), u5 = Self.pairsHigh(t4, t6)
+        let u6 = Self.pairsLow(t5, t7), u7 = Self.pairsHigh(t5, t7)
+        v0 = SIMD8(lowHalf: u0.lowHalf, highHalf: u4.lowHalf)
+        v1 = SIMD8(lowHalf: u1.lowHalf, highHalf: u5.lowHalf)
+        v2 = SIMD8(lowHalf: u2.lowHalf, highHalf: u6.lowHalf)
+        v3 = SIMD8(lowHalf: u3.lowHalf, highHalf: u7.lowHalf)
+        v4 = SIMD8(lowHalf: u0.highHalf, highHalf: u4.highHalf)
+        v5 = SIMD8(lowHalf: u1.highHalf, highHalf: u5.highHalf)
+        v6 = SIMD8(lowHalf: u2.highHalf, highHalf: u6.highHalf)
+        v7 = SIMD8(lowHalf: u3.highHalf, highHalf: u7.highHalf)
     }
 }

@@ -84,9 +84,25 @@ public final class SpectrogramTransform: @unchecked Sendable {
                     let row = scratch + j * bins
                     for f in 0..<bins { row[f] = ws.magnitude(f) }
                 }
+                // Out bin-major: eight frames by eight bins through registers, the
+                // edges one by one.
+                let src = UnsafeRawPointer(scratch), to = UnsafeMutableRawPointer(dst)
+                let fullBins = bins & ~7, fullFrames = count & ~7
+                var j = 0
+                while j < fullFrames {
+                    var f = 0
+                    while f < fullBins {
+                        var m = Block8(src + 4 * (j * bins + f), stride: 4 * bins)
+                        m.transpose()
+                        m.store(to + 4 * (f * frames + t0 + j), stride: 4 * frames)
+                        f += 8
+                    }
+                    j += 8
+                }
                 for f in 0..<bins {
                     let line = dst + f * frames + t0
-                    for j in 0..<count { line[j] = scratch[j * bins + f] }
+                    let first = f < fullBins ? fullFrames : 0
+                    for j in first..<count { line[j] = scratch[j * bins + f] }
                 }
                 t0 += count
             }
