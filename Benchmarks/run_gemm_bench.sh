@@ -9,7 +9,9 @@ cd "$(dirname "$0")"
 REPS=${1:-3}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-gcc -O2 -fopenmp gemm_shapes.c -o "$WORK/gemm_shapes" -lopenblas -ldnnl
+# GEMM_SHAPES: a gemm_shapes built elsewhere (a host without compilers)
+GEMM_SHAPES=${GEMM_SHAPES:-$WORK/gemm_shapes}
+[ -x "$GEMM_SHAPES" ] || gcc -O2 -fopenmp gemm_shapes.c -o "$GEMM_SHAPES" -lopenblas -ldnnl
 for cfg in "6 16 64 32" "7 64 128 16" "8 64 256 8"; do
   set -- $cfg
   python3 - "$@" > "$WORK/shapes" <<'PY'
@@ -40,5 +42,5 @@ for i in range(num_downs):
     side //= 2
 PY
   echo "== num_downs $1 ngf $2 size $3 batch $4"
-  "$WORK/gemm_shapes" "$WORK/shapes" "$REPS"
+  "$GEMM_SHAPES" "$WORK/shapes" "$REPS"
 done

@@ -15,7 +15,8 @@ REF=${REF:-../shared/reference/bench_reference.py}
 ROUNDS=${ROUNDS:-2}
 GEMMS=${GEMMS:-auto}
 
-configs=("6 16 64 32 20" "7 64 128 16 4" "8 64 256 8 4")
+# num_downs ngf size batch steps; CONFIGS="8 64 256 8 4" (';' between several) picks some.
+IFS=';' read -r -a configs <<< "${CONFIGS:-6 16 64 32 20;7 64 128 16 4;8 64 256 8 4}"
 for cfg in "${configs[@]}"; do
   set -- $cfg
   echo "== num_downs $1 ngf $2 size $3 batch $4"

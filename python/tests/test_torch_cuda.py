@@ -48,11 +48,16 @@ def test_cuda_fp32_trains_as_the_cpu(synthetic_v1, tmp_path):
     assert [x["epoch"] for x in a] == [x["epoch"] for x in b] == [1, 2, 3]
     assert a[-1]["train_loss"] < 0.9 * a[0]["train_loss"]  # it learned: the steps were not negligible
     for x, y in zip(a, b):
-        assert y["train_loss"] == pytest.approx(x["train_loss"], rel=1e-4)
-        assert y["val_loss"] == pytest.approx(x["val_loss"], rel=1e-4)
+        # Epoch 1 (4 steps) to 1e-4. Later epochs to 1e-3: rounding grows with the steps, and
+        # two CPUs already differ by more than 1e-4 there (epoch-2 val_loss on the H200 host:
+        # its AVX-512 CPU 1.3920677, its GPU 1.3918758, an AVX2 CPU 1.3918710). A wrong
+        # gradient moves these losses by far more: they fall 20-30 % per epoch at this step.
+        tol = 1e-4 if x["epoch"] == 1 else 1e-3
+        assert y["train_loss"] == pytest.approx(x["train_loss"], rel=tol)
+        assert y["val_loss"] == pytest.approx(x["val_loss"], rel=tol)
         for k in NAMES:
-            tol = 2e-3 if k.startswith("delta") else 1e-3
-            assert y["metrics"][k] == pytest.approx(x["metrics"][k], rel=tol, abs=tol), k
+            mtol = 2e-3 if k.startswith("delta") else 1e-3
+            assert y["metrics"][k] == pytest.approx(x["metrics"][k], rel=mtol, abs=mtol), k
     ds = BatvisionCache(syn.cache, "val")
     audio = ds[list(range(len(ds)))][0]
     yc, _ = eval_output(os.path.join(cpu, "checkpoints", rn, "checkpoint_3.safetensors"), audio)
