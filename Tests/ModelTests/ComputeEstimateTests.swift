@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Testing
 @testable import Model
 
@@ -17,5 +18,16 @@ import Testing
     @Test func hostPeakReadsTheCPU() {
         let p = HostPeak.current(cores: 2)
         #expect([4, 8, 16].contains(p.lanes) && p.gigahertz > 0.1 && p.gflops == 2 * 2 * Double(p.lanes) * 2 * p.gigahertz)
+    }
+
+    /// The measured dense rate is a rate in GFLOP/s of the product asked for: positive, and
+    /// not above what the host could possibly do (a wrong FLOP count or unit would be off by
+    /// 2x to 1e9x; the bound leaves room for hosts that boost above the reported clock).
+    @Test func denseGemmRateIsAPlausibleRate() {
+        let par = Parallelism(workers: 2)
+        for engine in [GemmEngine.openblas, .onednn] {
+            let rate = DenseGemmRate.measure(Gemm(engine, par: par), n: 256, reps: 2)
+            #expect(rate > 0.05 && rate < 3 * HostPeak.current(cores: 2).gflops, "\(engine): \(rate) GFLOP/s")
+        }
     }
 }
