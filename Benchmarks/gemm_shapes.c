@@ -1,8 +1,9 @@
 // The U-Net's matrix products on OpenBLAS and oneDNN, shape by shape (Benchmarks/run_gemm_bench.sh
 // writes the shapes). Per shape, the best of REPS runs (after one untimed) of: OpenBLAS on its own
 // 2 threads (obT, what batvision does above 2^30 multiply-adds), OpenBLAS split in two halves on
-// one thread each (obSplit, below 2^30), dnnl_sgemm on 2 OpenMP threads; then the step's total
-// seconds with each shape counted as often as it occurs.
+// one thread each (obSplit, below 2^30), dnnl_sgemm on 2 OpenMP threads (dnnl) and split in two
+// halves on one thread each (dnSplit); then the step's total seconds with each shape counted as
+// often as it occurs, and each library as batvision calls it (threaded above 2^30, split below).
 //   gemm_shapes SHAPES_FILE [REPS]
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,25 +29,37 @@ static void ob(int mode,S s){ // mode 0: openblas threaded(2); 1: split 2 ways, 
 }
 static void dn(S s){ long lda=s.ta?s.m:s.k, ldb=s.tb?s.k:s.n; omp_set_num_threads(2);
   dnnl_sgemm(s.ta?'T':'N',s.tb?'T':'N',s.m,s.n,s.k,1,A,lda,B,ldb,0,C,s.n);}
+static void dnSplit(S s){ long lda=s.ta?s.m:s.k, ldb=s.tb?s.k:s.n; // as Gemm.multiply below 2^30
+  #pragma omp parallel for num_threads(2)
+  for(int p=0;p<2;p++){ omp_set_num_threads(1);
+    if(s.n>=s.m){long j0=s.n*p/2,j1=s.n*(p+1)/2; const float*bp=s.tb?B+j0*ldb:B+j0;
+      dnnl_sgemm(s.ta?'T':'N',s.tb?'T':'N',s.m,j1-j0,s.k,1,A,lda,bp,ldb,0,C+j0,s.n);}
+    else {long i0=s.m*p/2,i1=s.m*(p+1)/2; const float*ap=s.ta?A+i0:A+i0*lda;
+      dnnl_sgemm(s.ta?'T':'N',s.tb?'T':'N',i1-i0,s.n,s.k,1,ap,lda,B,ldb,0,C+i0*s.n,s.n);}
+  }
+}
 int main(int argc,char**argv){
   S v[200];int nv=0;FILE*f=fopen(argv[1],"r");int reps=argc>2?atoi(argv[2]):3;
   while(fscanf(f,"%7s %d %d %ld %ld %ld",v[nv].name,&v[nv].ta,&v[nv].tb,&v[nv].m,&v[nv].n,&v[nv].k)==6)nv++;
   long mx=0;for(int i=0;i<nv;i++){long a=v[i].m*v[i].k,b=v[i].k*v[i].n,c=v[i].m*v[i].n;if(a>mx)mx=a;if(b>mx)mx=b;if(c>mx)mx=c;}
   A=malloc(mx*4);B=malloc(mx*4);C=malloc(mx*4);for(long i=0;i<mx;i++){A[i]=(i%17)*0.01f;B[i]=(i%13)*0.02f;C[i]=0;}
-  double tot[4]={0,0,0,0};
+  double tot[6]={0,0,0,0,0,0};
   for(int i=0;i<nv;i++){ // dedupe: only time first occurrence, count multiplicity
     int dup=0;for(int j=0;j<i;j++)if(!memcmp(&v[j].ta,&v[i].ta,sizeof(int)*2+sizeof(long)*3)&&!strcmp(v[j].name,v[i].name))dup=1; if(dup)continue;
     int mult=0;for(int j=0;j<nv;j++)if(!memcmp(&v[j].ta,&v[i].ta,sizeof(int)*2+sizeof(long)*3)&&!strcmp(v[j].name,v[i].name))mult++;
-    double best[3]={1e9,1e9,1e9};
+    double best[4]={1e9,1e9,1e9,1e9};
     for(int r=0;r<reps+1;r++){double t;
       t=now();ob(0,v[i]);t=now()-t;if(r&&t<best[0])best[0]=t;
       t=now();ob(1,v[i]);t=now()-t;if(r&&t<best[1])best[1]=t;
-      t=now();dn(v[i]);t=now()-t;if(r&&t<best[2])best[2]=t;}
+      t=now();dn(v[i]);t=now()-t;if(r&&t<best[2])best[2]=t;
+      t=now();dnSplit(v[i]);t=now()-t;if(r&&t<best[3])best[3]=t;}
     double fl=2.0*v[i].m*v[i].n*v[i].k;
-    printf("%-6s %d%d m%5ld n%7ld k%7ld x%d  obT %6.1f  obSplit %6.1f  dnnl %6.1f GF/s\n",v[i].name,v[i].ta,v[i].tb,v[i].m,v[i].n,v[i].k,mult,fl/best[0]/1e9,fl/best[1]/1e9,fl/best[2]/1e9);
-    for(int q=0;q<3;q++)tot[q]+=mult*best[q];
-    tot[3]+=mult*(v[i].m*v[i].n*v[i].k>=(1L<<30)?best[0]:best[1]); // batvision: threaded above 2^30
+    printf("%-6s %d%d m%5ld n%7ld k%7ld x%d  obT %6.1f  obSplit %6.1f  dnnl %6.1f  dnSplit %6.1f GF/s\n",v[i].name,v[i].ta,v[i].tb,v[i].m,v[i].n,v[i].k,mult,fl/best[0]/1e9,fl/best[1]/1e9,fl/best[2]/1e9,fl/best[3]/1e9);
+    for(int q=0;q<4;q++)tot[q]+=mult*best[q];
+    int big=v[i].m*v[i].n*v[i].k>=(1L<<30); // batvision: the library's threads above 2^30, split below
+    tot[4]+=mult*(big?best[0]:best[1]);
+    tot[5]+=mult*(big?best[2]:best[3]);
 
   }
-  printf("TOTAL s: obT %.3f obSplit %.3f dnnl %.3f | OpenBLAS as batvision calls it %.3f\n",tot[0],tot[1],tot[2],tot[3]);
+  printf("TOTAL s: obT %.3f obSplit %.3f dnnl %.3f dnSplit %.3f | as batvision calls them: OpenBLAS %.3f oneDNN %.3f\n",tot[0],tot[1],tot[2],tot[3],tot[4],tot[5]);
 }
