@@ -5,11 +5,15 @@
 #   Benchmarks/run_gemm_bench.sh [REPS]
 # Needs gcc, libopenblas-dev and libdnnl-dev (make deps).
 set -euo pipefail
+# GEMM_SHAPES: a gemm_shapes built elsewhere (a host without compilers), resolved before the cd
+if [ -n "${GEMM_SHAPES:-}" ]; then
+  [ -x "$GEMM_SHAPES" ] || { echo "GEMM_SHAPES=$GEMM_SHAPES: not an executable" >&2; exit 2; }
+  GEMM_SHAPES=$(realpath "$GEMM_SHAPES")
+fi
 cd "$(dirname "$0")"
 REPS=${1:-3}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-# GEMM_SHAPES: a gemm_shapes built elsewhere (a host without compilers)
 GEMM_SHAPES=${GEMM_SHAPES:-$WORK/gemm_shapes}
 [ -x "$GEMM_SHAPES" ] || gcc -O2 -fopenmp gemm_shapes.c -o "$GEMM_SHAPES" -lopenblas -ldnnl
 for cfg in "6 16 64 32" "7 64 128 16" "8 64 256 8"; do

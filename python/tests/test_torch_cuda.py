@@ -53,11 +53,12 @@ def test_cuda_fp32_trains_as_the_cpu(synthetic_v1, tmp_path):
         # its AVX-512 CPU 1.3920677, its GPU 1.3918758, an AVX2 CPU 1.3918710). A wrong
         # gradient moves these losses by far more: they fall 20-30 % per epoch at this step.
         tol = 1e-4 if x["epoch"] == 1 else 1e-3
-        assert y["train_loss"] == pytest.approx(x["train_loss"], rel=tol)
-        assert y["val_loss"] == pytest.approx(x["val_loss"], rel=tol)
+        e = f"epoch {x['epoch']}"
+        assert y["train_loss"] == pytest.approx(x["train_loss"], rel=tol), e
+        assert y["val_loss"] == pytest.approx(x["val_loss"], rel=tol), e
         for k in NAMES:
             mtol = 2e-3 if k.startswith("delta") else 1e-3
-            assert y["metrics"][k] == pytest.approx(x["metrics"][k], rel=mtol, abs=mtol), k
+            assert y["metrics"][k] == pytest.approx(x["metrics"][k], rel=mtol, abs=mtol), f"{e} {k}"
     ds = BatvisionCache(syn.cache, "val")
     audio = ds[list(range(len(ds)))][0]
     yc, _ = eval_output(os.path.join(cpu, "checkpoints", rn, "checkpoint_3.safetensors"), audio)
@@ -90,5 +91,6 @@ def test_swift_evaluates_a_mixed_precision_cuda_run(synthetic_v1, tmp_path, dtyp
     for k in NAMES:
         tol = 2e-3 if k.startswith("delta") else 1e-4
         assert summary["metrics"][k] == pytest.approx(direct[k], rel=tol, abs=tol), k
-    # The trainer validated in reduced precision: near, not equal.
+    # The trainer validated in reduced precision (bf16 keeps 8 mantissa bits, so percent-level
+    # differences): near, not equal; a bound, not a parity figure (held on an H200 for both).
     assert recs[-1]["metrics"]["rmse"] == pytest.approx(direct["rmse"], rel=5e-2)
