@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 extension UNetConfig {
     /// Floating-point operations of one training step on `batch` images of `size` x `size`:
@@ -66,10 +67,10 @@ public enum DenseGemmRate {
                 c.withUnsafeMutableBufferPointer { pc in
                     guard let a = pa.baseAddress, let b = pb.baseAddress, let c = pc.baseAddress else { return }
                     for r in 0...reps {
-                        let start = DispatchTime.now().uptimeNanoseconds
+                        let clock = Stopwatch()
                         gemm.multiply(transA: false, transB: false, m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n,
                                       beta: 0, c: c, ldc: n)
-                        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                        let seconds = clock.seconds
                         if r > 0 { best = Swift.min(best, seconds) }
                     }
                 }

@@ -40,9 +40,9 @@ public enum TrainStepBenchmark {
             optimizer.apply()
         }
         for _ in 0..<warmup { try step() }
-        let start = DispatchTime.now().uptimeNanoseconds
+        let clock = Stopwatch()
         for _ in 0..<steps { try step() }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(max(steps, 1))
+        let seconds = clock.seconds / Double(max(steps, 1))
         return Result(secondsPerStep: seconds, samplesPerSecond: Double(batch) / seconds, gemm: model.gemm.engine)
     }
 }

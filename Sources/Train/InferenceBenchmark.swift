@@ -42,14 +42,14 @@ public enum InferenceBenchmark {
         } catch is WarmedUp {}
         var samples = 0
         var checksum: Float = 0
-        let start = DispatchTime.now().uptimeNanoseconds
+        let clock = Stopwatch()
         for _ in 0..<passes {
             try predictBatches(model: model, cache: cache, input: input, splits: splits, batchSize: batchSize) { batch, pred in
                 samples += batch.count
                 checksum += pred[0]  // touch the output
             }
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let seconds = clock.seconds
         _ = checksum
         return Result(samples: samples, seconds: seconds, gemm: model.gemm.engine, size: input.size)
     }

@@ -86,7 +86,7 @@ public final class Trainer {
         var best: Double? = bestSoFar()
         log("training \(config.runName): \(cache.count(.train)) samples, \(cache.count(.val)) validation; U-Net \(config.model.numDowns) levels, ngf \(config.model.ngf), \(model.parameterCount) parameters; \(config.optimizer.rawValue) lr \(pythonFloat(config.learningRate)), batch \(config.batchSize), \(config.loss.criterion.rawValue)")
         for epoch in firstEpoch...max(firstEpoch, config.epochs) where epoch <= config.epochs {
-            let start = DispatchTime.now().uptimeNanoseconds
+            let clock = Stopwatch()
             var record = try trainEpoch(epoch)
             var picture: URL?
             if config.validation && cache.count(.val) > 0 && (epoch % config.validationIter == 0 || epoch == config.epochs) {
@@ -97,7 +97,7 @@ public final class Trainer {
             }
             records.append(record)
             try finishEpoch(record, records: records, board: board, best: &best)
-            epochWallTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            epochWallTimes.append(clock.seconds)
             epochFinished?(record, picture)
         }
         return records
@@ -165,7 +165,7 @@ public final class Trainer {
 
     /// One pass over the shuffled training split: forward, loss, backward, clip, step.
     func trainEpoch(_ epoch: Int) throws -> EpochRecord {
-        let start = DispatchTime.now().uptimeNanoseconds
+        let clock = Stopwatch()
         let stream = BatchStream(cache: cache, splits: [.train], batchSize: config.batchSize, shuffle: config.shuffle,
                                  seed: config.seed, epoch: epoch, dropLast: false)
         var lossSum = 0.0, batches = 0, skipped = 0, seen = 0
@@ -174,7 +174,7 @@ public final class Trainer {
         while let batch = try stream.nextBatch() {
             defer {
                 progress?(TrainingProgress(epoch: epoch, epochs: config.epochs, batch: batches + skipped, batches: total, samples: seen,
-                                           seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
+                                           seconds: clock.seconds,
                                            meanLoss: batches > 0 ? lossSum / Double(batches) : .nan, secondsPerEpoch: perEpoch))
             }
             guard let value = try step(batch, epoch: epoch, index: batches + skipped + 1) else { skipped += 1; continue }  // no valid depth pixel
@@ -182,7 +182,7 @@ public final class Trainer {
             batches += 1
             seen += batch.count
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let seconds = clock.seconds
         return EpochRecord(epoch: epoch, trainLoss: batches > 0 ? lossSum / Double(batches) : .nan, seconds: seconds,
                            samplesPerSecond: Double(seen) / max(seconds, 1e-9), skippedBatches: skipped)
     }
