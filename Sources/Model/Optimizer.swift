@@ -34,40 +34,45 @@ public final class Optimizer {
         }
     }
 
-    public func apply() {
+    /// One step on the gradients as they stand.
+    public func apply() { apply(gradientScale: nil) }
+
+    /// `clip_grad_norm_(maxNorm)` then one step, in one pass over the gradients: the clip
+    /// factor is applied as each gradient is read (the same float product PyTorch's
+    /// `grad.mul_` stores) instead of being written back first. Gradients are left unscaled.
+    /// Returns the total norm before clipping.
+    @discardableResult
+    public func apply(clippingGradientNormTo maxNorm: Double) -> Float {
+        let norm = gradientNorm(parameters, par: par)
+        apply(gradientScale: clipFactor(norm: norm, maxNorm: maxNorm))
+        return norm
+    }
+
+    private func apply(gradientScale: Float?) {
         step += 1
         let lr = learningRate
+        let scale = gradientScale ?? 1, scaled = gradientScale != nil
         switch kind {
         case .SGD:
             for p in parameters {
                 let w = p.value.pointer, g = p.grad.pointer
                 let wd = Float(weightDecay), alpha = Float(-lr)
                 par.ranges(p.count, grain: 1 << 16) { range in for i in range {
-                    let gi = wd != 0 ? g[i] + wd * w[i] : g[i]
+                    var gi = scaled ? g[i] * scale : g[i]
+                    if wd != 0 { gi = gi + wd * w[i] }
                     w[i] = w[i] + alpha * gi
                 } }
             }
         case .Adam, .AdamW:
-            let decay = Float(1 - lr * weightDecay)
-            let oneMinusBeta1 = Float(1 - beta1), b2 = Float(beta2), oneMinusBeta2 = Float(1 - beta2)
             let bc1 = 1 - pow(beta1, Double(step)), bc2 = 1 - pow(beta2, Double(step))
-            let negStep = Float(-(lr / bc1))
-            let bc2Sqrt = Float(bc2.squareRoot()), epsF = Float(eps)
-            let wdF = Float(weightDecay)
+            let rule = AdamRule(decoupled: kind == .AdamW, weightDecay: Float(weightDecay), decay: Float(1 - lr * weightDecay),
+                                oneMinusBeta1: Float(1 - beta1), beta2: Float(beta2), oneMinusBeta2: Float(1 - beta2),
+                                negStep: Float(-(lr / bc1)), bc2Sqrt: Float(bc2.squareRoot()), eps: Float(eps),
+                                gradientScale: gradientScale)
             for (k, p) in parameters.enumerated() {
                 let w = p.value.pointer, g = p.grad.pointer
                 let m = expAvg[k].pointer, v = expAvgSq[k].pointer
-                let decoupled = kind == .AdamW, wd = weightDecay
-                par.ranges(p.count, grain: 1 << 16) { range in for i in range {
-                    var gi = g[i]
-                    if wd != 0 {
-                        if decoupled { w[i] = w[i] * decay } else { gi = gi + wdF * w[i] }
-                    }
-                    m[i] = m[i] + oneMinusBeta1 * (gi - m[i])          // lerp, weight < 0.5
-                    v[i] = v[i] * b2 + oneMinusBeta2 * gi * gi          // mul_, addcmul_
-                    let denom = v[i].squareRoot() / bc2Sqrt + epsF
-                    w[i] = w[i] + negStep * m[i] / denom                 // addcdiv_
-                } }
+                par.ranges(p.count, grain: 1 << 16) { range in rule.update(w: w, g: g, m: m, v: v, range: range) }
             }
         }
     }
@@ -107,24 +112,52 @@ public final class Optimizer {
 
 /// `torch.nn.utils.clip_grad_norm_`: the total L2 norm over every gradient (the norm of
 /// the per-tensor norms); when above `maxNorm`, every gradient is scaled by
-/// maxNorm / (norm + 1e-6). Returns the norm before clipping.
+/// maxNorm / (norm + 1e-6). Returns the norm before clipping. (Training uses
+/// `Optimizer.apply(clippingGradientNormTo:)`, which scales as it steps.)
 @discardableResult
-public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Double) -> Float {
-    var squares = 0.0
-    for p in parameters {
-        var s = 0.0
-        let g = p.grad.pointer
-        for i in 0..<p.count { s += Double(g[i]) * Double(g[i]) }
-        let norm = Float(s.squareRoot())
-        squares += Double(norm) * Double(norm)
-    }
-    let total = Float(squares.squareRoot())
-    let coef = Float(maxNorm) / (total + 1e-6)
-    if coef < 1 {
+public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Double, par: Parallelism = .allCores) -> Float {
+    let total = gradientNorm(parameters, par: par)
+    if let coef = clipFactor(norm: total, maxNorm: maxNorm) {
         for p in parameters {
             let g = p.grad.pointer
-            for i in 0..<p.count { g[i] *= coef }
+            par.ranges(p.count, grain: 1 << 16) { range in for i in range { g[i] *= coef } }
         }
     }
     return total
+}
+
+/// The total L2 norm of the gradients as `clip_grad_norm_` computes it: each tensor's norm
+/// rounded to float, then the norm of those. Squares are summed in double (four chains per
+/// thread, so the adds overlap), which PyTorch's float reduction matches after rounding.
+public func gradientNorm(_ parameters: [Parameter], par: Parallelism) -> Float {
+    var squares = 0.0
+    for p in parameters {
+        let g = p.grad.pointer
+        let parts = Swift.max(1, Swift.min(par.workers, p.count / (1 << 16)))
+        var partial = [Double](repeating: 0, count: parts)
+        partial.withUnsafeMutableBufferPointer { out in
+            let out = out
+            par.ranges(parts, grain: 1) { slots in for slot in slots {
+                let i0 = p.count * slot / parts, i1 = p.count * (slot + 1) / parts
+                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                var i = i0
+                while i + 4 <= i1 {
+                    let a = Double(g[i]), b = Double(g[i + 1]), c = Double(g[i + 2]), d = Double(g[i + 3])
+                    s0 += a * a; s1 += b * b; s2 += c * c; s3 += d * d
+                    i += 4
+                }
+                while i < i1 { let a = Double(g[i]); s0 += a * a; i += 1 }
+                out[slot] = (s0 + s1) + (s2 + s3)
+            } }
+        }
+        let norm = Float(partial.reduce(0, +).squareRoot())
+        squares += Double(norm) * Double(norm)
+    }
+    return Float(squares.squareRoot())
+}
+
+/// maxNorm / (norm + 1e-6) when that is below 1 (the gradients must shrink), else nil.
+public func clipFactor(norm: Float, maxNorm: Double) -> Float? {
+    let coef = Float(maxNorm) / (norm + 1e-6)
+    return coef < 1 ? coef : nil
 }

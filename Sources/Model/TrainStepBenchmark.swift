@@ -10,6 +10,9 @@ public enum TrainStepBenchmark {
         public var samplesPerSecond: Double
         /// The library that ran the products (`auto` resolved for this CPU).
         public var gemm: GemmEngine
+        /// Mean seconds per timed step in each phase, in step order: where the time goes
+        /// outside the products is what differs between hosts (docs/benchmarks.md).
+        public var phases: [(name: String, seconds: Double)]
     }
 
     public static func run(numDowns: Int, ngf: Int, size: Int, batch: Int, steps: Int, warmup: Int,
@@ -30,19 +33,24 @@ public enum TrainStepBenchmark {
         let x = FloatBuffer((0..<(batch * 2 * size * size)).map { _ in Float(rng.uniform(0, 1)) })
         let y = FloatBuffer((0..<(batch * size * size)).map { _ in Float(rng.uniform(0, 1)) })
         let grad = FloatBuffer(count: y.count)
+        let names = ["zero_grad", "forward", "loss", "backward", "clip_and_optimizer"]
+        var phaseSeconds = [Double](repeating: 0, count: names.count)
         func step() throws {
-            model.zeroGradients()
-            let pred = try model.forward(x.pointer, batch: batch, height: size, width: size, training: true)
+            var lap = Stopwatch(), phase = 0
+            func mark() { phaseSeconds[phase] += lap.seconds; lap = Stopwatch(); phase += 1 }
+            model.zeroGradients(); mark()
+            let pred = try model.forward(x.pointer, batch: batch, height: size, width: size, training: true); mark()
             guard let p = pred.baseAddress else { return }
-            _ = loss.evaluate(pred: p, gt: y.pointer, count: y.count, grad: grad.pointer)
-            model.backward(grad.pointer)
-            clipGradientNorm(model.parameters, maxNorm: 1)
-            optimizer.apply()
+            _ = loss.evaluate(pred: p, gt: y.pointer, count: y.count, grad: grad.pointer); mark()
+            model.backward(grad.pointer); mark()
+            optimizer.apply(clippingGradientNormTo: 1); mark()
         }
         for _ in 0..<warmup { try step() }
+        phaseSeconds = phaseSeconds.map { _ in 0 }
         let clock = Stopwatch()
         for _ in 0..<steps { try step() }
         let seconds = clock.seconds / Double(max(steps, 1))
-        return Result(secondsPerStep: seconds, samplesPerSecond: Double(batch) / seconds, gemm: model.gemm.engine)
+        let phases = zip(names, phaseSeconds).map { (name: $0, seconds: $1 / Double(steps)) }
+        return Result(secondsPerStep: seconds, samplesPerSecond: Double(batch) / seconds, gemm: model.gemm.engine, phases: phases)
     }
 }

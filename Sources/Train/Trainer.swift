@@ -212,8 +212,7 @@ public final class Trainer {
         guard value.isFinite else { throw TrainError.diverged(epoch: epoch, batch: index, loss: Double(value), learningRate: config.learningRate) }
         model.zeroGradients()
         model.backward(gradPred.pointer)
-        clipGradientNorm(model.parameters, maxNorm: config.clipGradNorm)
-        optimizer.apply()
+        optimizer.apply(clippingGradientNormTo: config.clipGradNorm)
         return value
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Model
+import Support
 
 /// Adam and SGD have no PyTorch golden; their steps are checked against PyTorch's update
 /// rules written out in double precision (AdamW's arithmetic is pinned by the goldens).
@@ -70,5 +71,59 @@ import Testing
         let small = parameter([0], grad: [0.5])
         clipGradientNorm([small], maxNorm: 1)
         #expect(small.grad[0] == 0.5)
+    }
+
+    /// PyTorch's single-tensor Adam/AdamW rule, one element at a time in float: the loop
+    /// the eight-lane `AdamRule` replaced. The lanes must equal it bit for bit.
+    static func scalarStep(w: inout [Float], g: [Float], m: inout [Float], v: inout [Float], step: Int,
+                           lr: Double, weightDecay: Double, decoupled: Bool, scale: Float?) {
+        let bc1 = 1 - pow(0.9, Double(step)), bc2 = 1 - pow(0.999, Double(step))
+        let decay = Float(1 - lr * weightDecay), wdF = Float(weightDecay)
+        let negStep = Float(-(lr / bc1)), bc2Sqrt = Float(bc2.squareRoot()), eps = Float(1e-8)
+        for i in w.indices {
+            var gi = g[i]
+            if let scale { gi = gi * scale }
+            if weightDecay != 0 { if decoupled { w[i] = w[i] * decay } else { gi = gi + wdF * w[i] } }
+            m[i] = m[i] + Float(1 - 0.9) * (gi - m[i])
+            v[i] = v[i] * Float(0.999) + Float(1 - 0.999) * gi * gi
+            let denom = v[i].squareRoot() / bc2Sqrt + eps
+            w[i] = w[i] + negStep * m[i] / denom
+        }
+    }
+
+    @Test(arguments: [(OptimizerKind.AdamW, 0.0), (.AdamW, 0.01), (.Adam, 0.05)], [5, 37, 200_003])
+    func eightLaneStepsEqualTheScalarRuleBitForBit(_ setting: (OptimizerKind, Double), count: Int) {
+        var rng = SeededRandom(seed: UInt64(count))
+        let w0 = (0..<count).map { _ in Float(rng.normal()) }
+        // Gradients over many magnitudes, some exactly 0, as real ones are.
+        let g = (0..<count).map { i in i % 11 == 0 ? 0 : Float(rng.normal() * pow(10, rng.uniform(-9, 1))) }
+        let p = parameter(w0, grad: g)
+        let opt = Optimizer(setting.0, parameters: [p], learningRate: 1e-3, weightDecay: setting.1, par: Parallelism(workers: 2))
+        var w = w0, m = [Float](repeating: 0, count: count), v = m
+        // Step 1 plain, step 2 with a clip factor, step 3 plain again (state carried).
+        let norm = gradientNorm([p], par: Parallelism(workers: 1))
+        let scale = Float(0.5) * 1 / (norm + 1e-6)
+        for step in 1...3 {
+            if step == 2 { opt.apply(clippingGradientNormTo: 0.5) } else { opt.apply() }
+            Self.scalarStep(w: &w, g: g, m: &m, v: &v, step: step, lr: 1e-3, weightDecay: setting.1,
+                            decoupled: setting.0 == .AdamW, scale: step == 2 && scale < 1 ? scale : nil)
+            let differing = (0..<count).filter { p.value[$0].bitPattern != w[$0].bitPattern }
+            #expect(differing.isEmpty, "step \(step), \(count) elements: \(differing.count) differ, first \(differing.prefix(3))")
+        }
+        let state = opt.state().tensors
+        #expect(state["w.exp_avg"]?.floats == m && state["w.exp_avg_sq"]?.floats == v)
+        // Clipping inside the step leaves the gradients as backward wrote them.
+        #expect(p.grad.array == g)
+    }
+
+    @Test func clippingInsideTheStepEqualsClippingFirst() {
+        let g: [Float] = (0..<1000).map { Float($0 % 7) - 3 }
+        let a = parameter([Float](repeating: 0.5, count: 1000), grad: g)
+        let b = parameter([Float](repeating: 0.5, count: 1000), grad: g)
+        let normA = clipGradientNorm([a], maxNorm: 1)
+        Optimizer(.AdamW, parameters: [a], learningRate: 0.01).apply()
+        let normB = Optimizer(.AdamW, parameters: [b], learningRate: 0.01).apply(clippingGradientNormTo: 1)
+        #expect(normA == normB && normA > 1)
+        #expect(a.value.array.map(\.bitPattern) == b.value.array.map(\.bitPattern))
     }
 }

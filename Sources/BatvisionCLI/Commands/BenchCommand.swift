@@ -71,9 +71,10 @@ struct BenchTrainCommand: ParsableCommand {
         let flops = UNetConfig(numDowns: model.numDowns, ngf: model.ngf, depthNorm: true).trainingFlops(batch: batch, size: size)
         let achieved = flops / r.secondsPerStep / 1e9, peak = HostPeak.current(cores: min(par.workers, ProcessInfo.processInfo.activeProcessorCount))
         let dense = DenseGemmRate.measure(Gemm(r.gemm, par: par))
-        print(String(format: "{\"bench\": \"train\", \"num_downs\": %d, \"ngf\": %d, \"size\": %d, \"batch\": %d, \"threads\": %d, \"gemm\": \"%@\", \"seconds_per_step\": %.4f, \"samples_per_s\": %.2f, \"gflop_per_step\": %.1f, \"gflops\": %.1f, \"peak_gflops\": %.1f, \"percent_of_peak\": %.1f, \"dense_gemm_gflops\": %.1f, \"percent_of_dense_gemm\": %.1f, \"cpu\": \"%@ (%@)\"}",
+        print(String(format: "{\"bench\": \"train\", \"num_downs\": %d, \"ngf\": %d, \"size\": %d, \"batch\": %d, \"threads\": %d, \"gemm\": \"%@\", \"seconds_per_step\": %.4f, \"samples_per_s\": %.2f, \"gflop_per_step\": %.1f, \"gflops\": %.1f, \"peak_gflops\": %.1f, \"percent_of_peak\": %.1f, \"dense_gemm_gflops\": %.1f, \"percent_of_dense_gemm\": %.1f, \"cpu\": \"%@ (%@)\", \"phase_seconds\": {%@}}",
                      model.numDowns, model.ngf, size, batch, par.workers, r.gemm.rawValue, r.secondsPerStep, r.samplesPerSecond,
-                     flops / 1e9, achieved, peak.gflops, 100 * achieved / peak.gflops, dense, 100 * achieved / dense, peak.model, peak.flags))
+                     flops / 1e9, achieved, peak.gflops, 100 * achieved / peak.gflops, dense, 100 * achieved / dense, peak.model, peak.flags,
+                     r.phases.map { String(format: "\"%@\": %.4f", $0.name, $0.seconds) }.joined(separator: ", ")))
     }
 }
 
