@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// The baseline's criteria (SPEC section 4).
 public enum Criterion: String, CaseIterable, Codable, Sendable {
@@ -28,32 +29,46 @@ public struct DepthLoss: Sendable, Codable, Equatable {
     }
 
     /// The loss of `pred` against `gt` (both `count` floats); writes dLoss/dpred into
-    /// `grad` when given. nil when no pixel is valid (PyTorch would give NaN).
+    /// `grad` when given. nil when no pixel is valid (PyTorch would give NaN). The sums run
+    /// over fixed blocks of `sumBlock` pixels, each in order, then the blocks in order: the
+    /// same figures on any number of threads. Each pixel's log ratio is computed once and
+    /// kept in `grad` until its gradient replaces it.
     public func evaluate(pred: UnsafePointer<Float>, gt: UnsafePointer<Float>, count: Int,
-                         grad: UnsafeMutablePointer<Float>?) -> Float? {
+                         grad: UnsafeMutablePointer<Float>?, par: Parallelism = .allCores) -> Float? {
         let scale: Float = depthNorm ? Float(maxDepth) : 1
         let eps: Float = 1e-6
-        var n = 0
-        var absSum = 0.0, dSum = 0.0, d2Sum = 0.0
         let needSI = criterion != .L1
-        for i in 0..<count where gt[i] > 0 {
-            let p = pred[i] * scale, g = gt[i] * scale
-            n += 1
-            absSum += Double(abs(p - g))
-            if needSI {
-                let d = Double(Foundation.log(Swift.max(p, eps)) - Foundation.log(g))
-                dSum += d
-                d2Sum += d * d
-            }
+        let blocks = (count + Self.sumBlock - 1) / Self.sumBlock
+        var partial = [Sums](repeating: Sums(), count: blocks)
+        partial.withUnsafeMutableBufferPointer { out in
+            let out = out
+            par.ranges(blocks, grain: 1) { range in for b in range {
+                var s = Sums()
+                for i in (b * Self.sumBlock)..<Swift.min(count, (b + 1) * Self.sumBlock) where gt[i] > 0 {
+                    let p = pred[i] * scale, g = gt[i] * scale
+                    s.n += 1
+                    s.abs += Double(abs(p - g))
+                    if needSI {
+                        let logRatio = Foundation.log(Swift.max(p, eps)) - Foundation.log(g)
+                        grad?[i] = logRatio
+                        let d = Double(logRatio)
+                        s.d += d
+                        s.d2 += d * d
+                    }
+                }
+                out[b] = s
+            } }
         }
+        let total = partial.reduce(into: Sums()) { t, s in t.n += s.n; t.abs += s.abs; t.d += s.d; t.d2 += s.d2 }
+        let n = total.n
         guard n > 0 else {
             grad?.update(repeating: 0, count: count)
             return nil
         }
         let nd = Double(n)
-        let l1 = absSum / nd
-        let meanD = dSum / nd
-        let silog = needSI ? (d2Sum / nd - silogLambda * meanD * meanD).squareRoot() : 0
+        let l1 = total.abs / nd
+        let meanD = total.d / nd
+        let silog = needSI ? (total.d2 / nd - silogLambda * meanD * meanD).squareRoot() : 0
         let (w1, ws): (Double, Double)
         let value: Double
         switch criterion {
@@ -66,18 +81,23 @@ public struct DepthLoss: Sendable, Codable, Equatable {
             let cL1 = Float(w1 / nd)
             let cSI = ws > 0 && silog > 0 ? ws / (nd * silog) : 0
             let lambdaMean = silogLambda * meanD
-            for i in 0..<count {
+            par.ranges(count, grain: Self.sumBlock) { range in for i in range {
                 guard gt[i] > 0 else { grad[i] = 0; continue }
                 let p = pred[i] * scale, g = gt[i] * scale
                 let diff = p - g
                 var gp: Float = diff > 0 ? cL1 : (diff < 0 ? -cL1 : 0)
                 if cSI != 0 && p >= eps {
-                    let d = Double(Foundation.log(p) - Foundation.log(g))
+                    let d = Double(grad[i])  // log(p) - log(g), kept by the sums above
                     gp += Float(cSI * (d - lambdaMean) / Double(p))
                 }
                 grad[i] = gp * scale
-            }
+            } }
         }
         return Float(value)
     }
+
+    /// Pixels per partial sum.
+    static let sumBlock = 1 << 14
+
+    private struct Sums { var n = 0, abs = 0.0, d = 0.0, d2 = 0.0 }
 }

@@ -41,7 +41,7 @@ public enum TrainStepBenchmark {
             model.zeroGradients(); mark()
             let pred = try model.forward(x.pointer, batch: batch, height: size, width: size, training: true); mark()
             guard let p = pred.baseAddress else { return }
-            _ = loss.evaluate(pred: p, gt: y.pointer, count: y.count, grad: grad.pointer); mark()
+            _ = loss.evaluate(pred: p, gt: y.pointer, count: y.count, grad: grad.pointer, par: par); mark()
             model.backward(grad.pointer); mark()
             optimizer.apply(clippingGradientNormTo: 1); mark()
         }

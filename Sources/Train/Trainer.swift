@@ -206,7 +206,7 @@ public final class Trainer {
         let pred = try model.forward(x.pointer, batch: batch.count, height: input.size, width: input.size, training: true)
         let value = batch.depth.withUnsafeBufferPointer { d -> Float? in
             guard let dp = d.baseAddress, let pp = pred.baseAddress else { return nil }
-            return config.loss.evaluate(pred: pp, gt: dp, count: batch.depth.count, grad: gradPred.pointer)
+            return config.loss.evaluate(pred: pp, gt: dp, count: batch.depth.count, grad: gradPred.pointer, par: config.threads)
         }
         guard let value else { return nil }
         guard value.isFinite else { throw TrainError.diverged(epoch: epoch, batch: index, loss: Double(value), learningRate: config.learningRate) }
@@ -252,7 +252,7 @@ public final class Trainer {
         try predictBatches(model: model, cache: cache, input: input, splits: [.val], batchSize: config.batchSize) { batch, pred in
             batch.depth.withUnsafeBufferPointer { d in
                 guard let dp = d.baseAddress, let pp = pred.baseAddress else { return }
-                if let value = config.loss.evaluate(pred: pp, gt: dp, count: batch.depth.count, grad: nil) {
+                if let value = config.loss.evaluate(pred: pp, gt: dp, count: batch.depth.count, grad: nil, par: config.threads) {
                     lossSum += Double(value)
                     lossBatches += 1
                 }
