@@ -192,9 +192,11 @@ import TestSupport
     /// BatchNorm2d in training mode, forward and backward, against the textbook formulas in
     /// double: y = w (x - mean) / sqrt(var + eps) + b with the biased variance;
     /// dx = w / sigma (g - mean(g) - xhat mean(g xhat)), dw = sum g xhat, db = sum g; the
-    /// running statistics move by 0.1 with the unbiased variance.
-    @Test func batchNormMatchesItsFormulas() throws {
-        let (channels, m) = (3, 40)
+    /// running statistics move by 0.1 with the unbiased variance. Channel sizes below, at and
+    /// off a multiple of the eight lanes the sums run in.
+    @Test(arguments: [3, 40, 45])
+    func batchNormMatchesItsFormulas(m: Int) throws {
+        let channels = 3
         let bn = BatchNorm2d(prefix: "bn.", channels: channels)
         bn.weight.value.copy(from: Self.random(channels, seed: 21).map { 1 + $0 / 2 })
         bn.bias.value.copy(from: Self.random(channels, seed: 22))
