@@ -50,7 +50,9 @@ import TestSupport
     /// Both matrix-product libraries run every kernel test.
     static let engines: [GemmEngine] = [.openblas, .onednn]
 
-    @Test(arguments: [(3, 5, 2, 6, 10), (2, 4, 3, 2, 2), (4, 3, 1, 8, 4)], engines)
+    /// Widths 36 and 38: rows of 18 and 19 half-pixels take the eight-wide copies and adds
+    /// of im2col/col2im and their remainders.
+    @Test(arguments: [(3, 5, 2, 6, 10), (2, 4, 3, 2, 2), (4, 3, 1, 8, 4), (2, 3, 2, 4, 36), (1, 2, 1, 6, 38)], engines)
     func convMatchesDirectLoops(_ p: (Int, Int, Int, Int, Int), engine: GemmEngine) throws {
         let (cin, cout, n, h, w) = p
         let conv = Conv2d(name: "w", inChannels: cin, outChannels: cout, gemm: Gemm(engine, par: .allCores))
@@ -140,9 +142,9 @@ import TestSupport
 
     /// ConvTranspose2d forward and backward (dX, dW, dBias) element by element against
     /// direct loops: out[o, n, 2y-1+kh, 2x-1+kw] += w[c, o, kh, kw] * in[c, n, y, x].
-    @Test(arguments: engines)
-    func convTransposeMatchesDirectLoops(engine: GemmEngine) throws {
-        let (cin, cout, n, h, w) = (4, 3, 2, 3, 5)  // input [cin, n, h, w] -> [cout, n, 2h, 2w]
+    @Test(arguments: [(4, 3, 2, 3, 5), (2, 3, 1, 2, 19)], engines)
+    func convTransposeMatchesDirectLoops(_ shape: (Int, Int, Int, Int, Int), engine: GemmEngine) throws {
+        let (cin, cout, n, h, w) = shape  // input [cin, n, h, w] -> [cout, n, 2h, 2w]
         let convT = ConvTranspose2d(name: "w", biasName: "b", inChannels: cin, outChannels: cout, gemm: Gemm(engine, par: .allCores))
         #expect(convT.gemm.engine == engine)
         let weights = Self.random(cin * cout * 16, seed: 11), bias = Self.random(cout, seed: 12)

@@ -28,14 +28,13 @@ enum Im2Col {
                         for kw in 0..<4 { (r0 + kw * cols).update(repeating: 0, count: wo) }
                         continue
                     }
-                    let line = image + ih * w
-                    for i in 0..<wo { even[i] = line[2 * i]; odd[i] = line[2 * i + 1] }
+                    deinterleave(image + ih * w, even: even, odd: odd, count: wo)
                     let k0 = r0, k1 = r0 + cols, k2 = r0 + 2 * cols, k3 = r0 + 3 * cols
                     k0[0] = 0
-                    (k0 + 1).update(from: odd, count: wo - 1)
-                    k1.update(from: even, count: wo)
-                    k2.update(from: odd, count: wo)
-                    k3.update(from: even + 1, count: wo - 1)
+                    copy(odd, to: k0 + 1, count: wo - 1)
+                    copy(even, to: k1, count: wo)
+                    copy(odd, to: k2, count: wo)
+                    copy(even + 1, to: k3, count: wo - 1)
                     k3[wo - 1] = 0
                 }
             }
@@ -61,16 +60,71 @@ enum Im2Col {
                     if oh >= 0 && oh < ho {
                         let r0 = rows + (kh * 4) * cols + (j * ho + oh) * wo
                         let k0 = r0, k1 = r0 + cols, k2 = r0 + 2 * cols, k3 = r0 + 3 * cols
-                        for i in 0..<(wo - 1) { odd[i] += k0[i + 1] }
-                        for i in 0..<wo { even[i] += k1[i]; odd[i] += k2[i] }
-                        for i in 1..<wo { even[i] += k3[i - 1] }
+                        add(k0 + 1, to: odd, count: wo - 1)
+                        add(k1, to: even, count: wo)
+                        add(k2, to: odd, count: wo)
+                        add(k3, to: even + 1, count: wo - 1)
                     }
                     kh += 2
                 }
-                let line = plane + ih * w
-                for i in 0..<wo { line[2 * i] += even[i]; line[2 * i + 1] += odd[i] }
+                interleaveAdd(even: even, odd: odd, to: plane + ih * w, count: wo)
             }
         }
+    }
+
+    // Row helpers, eight floats at a time (each element's copy or single add is the same
+    // as one at a time; these rows are too short for a library call to pay).
+
+    /// even[i] = line[2i], odd[i] = line[2i + 1] for i < count.
+    @inline(__always)
+    private static func deinterleave(_ line: UnsafePointer<Float>, even: UnsafeMutablePointer<Float>,
+                                     odd: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            let v = UnsafeRawPointer(line + 2 * i).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(even + i).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(odd + i).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { even[i] = line[2 * i]; odd[i] = line[2 * i + 1]; i += 1 }
+    }
+
+    /// line[2i] += even[i], line[2i + 1] += odd[i] for i < count.
+    @inline(__always)
+    private static func interleaveAdd(even: UnsafePointer<Float>, odd: UnsafePointer<Float>,
+                                      to line: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            var pairs = SIMD16<Float>()
+            pairs.evenHalf = UnsafeRawPointer(even + i).loadUnaligned(as: SIMD8<Float>.self)
+            pairs.oddHalf = UnsafeRawPointer(odd + i).loadUnaligned(as: SIMD8<Float>.self)
+            let at = UnsafeMutableRawPointer(line + 2 * i)
+            at.storeBytes(of: at.loadUnaligned(as: SIMD16<Float>.self) + pairs, as: SIMD16<Float>.self)
+            i += 8
+        }
+        while i < count { line[2 * i] += even[i]; line[2 * i + 1] += odd[i]; i += 1 }
+    }
+
+    @inline(__always)
+    private static func copy(_ from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            UnsafeMutableRawPointer(to + i).storeBytes(of: UnsafeRawPointer(from + i).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { to[i] = from[i]; i += 1 }
+    }
+
+    /// to[i] += from[i] for i < count.
+    @inline(__always)
+    private static func add(_ from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            let at = UnsafeMutableRawPointer(to + i)
+            at.storeBytes(of: at.loadUnaligned(as: SIMD8<Float>.self) + UnsafeRawPointer(from + i).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { to[i] += from[i]; i += 1 }
     }
 
     /// Runs `body(c, j, n, even, odd)` for every channel c (split across the threads) and
