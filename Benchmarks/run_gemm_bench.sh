@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
 # dnnl_sgemm (oneDNN) against OpenBLAS on the matrix products of one training step of the
-# three benchmark U-Nets (the shapes Conv2d and ConvTranspose2d issue, with their chunking).
+# three benchmark U-Nets (the shapes Conv2d and ConvTranspose2d issue, with their chunking),
+# then oneDNN's own convolution primitives on the same layers (conv_primitives.c: what a
+# rewrite on them would take for the products, reorders not counted; CONV=0 skips it).
 #
 #   Benchmarks/run_gemm_bench.sh [REPS]
 # Needs gcc, libopenblas-dev and libdnnl-dev (make deps).
 set -euo pipefail
-# GEMM_SHAPES: a gemm_shapes built elsewhere (a host without compilers), resolved before the cd
-if [ -n "${GEMM_SHAPES:-}" ]; then
-  [ -x "$GEMM_SHAPES" ] || { echo "GEMM_SHAPES=$GEMM_SHAPES: not an executable" >&2; exit 2; }
-  GEMM_SHAPES=$(realpath "$GEMM_SHAPES")
-fi
+# GEMM_SHAPES, CONV_PRIMITIVES: timers built elsewhere (a host without compilers), resolved
+# before the cd
+for var in GEMM_SHAPES CONV_PRIMITIVES; do
+  if [ -n "${!var:-}" ]; then
+    [ -x "${!var}" ] || { echo "$var=${!var}: not an executable" >&2; exit 2; }
+    printf -v "$var" '%s' "$(realpath "${!var}")"
+  fi
+done
 cd "$(dirname "$0")"
 REPS=${1:-3}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 GEMM_SHAPES=${GEMM_SHAPES:-$WORK/gemm_shapes}
 [ -x "$GEMM_SHAPES" ] || gcc -O2 -fopenmp gemm_shapes.c -o "$GEMM_SHAPES" -lopenblas -ldnnl
+CONV=${CONV:-1}
+CONV_PRIMITIVES=${CONV_PRIMITIVES:-$WORK/conv_primitives}
+if [ "$CONV" = 1 ] && [ ! -x "$CONV_PRIMITIVES" ]; then gcc -O2 conv_primitives.c -o "$CONV_PRIMITIVES" -ldnnl; fi
 for cfg in "6 16 64 32" "7 64 128 16" "8 64 256 8"; do
   set -- $cfg
   python3 - "$@" > "$WORK/shapes" <<'PY'
@@ -47,4 +55,8 @@ for i in range(num_downs):
 PY
   echo "== num_downs $1 ngf $2 size $3 batch $4"
   "$GEMM_SHAPES" "$WORK/shapes" "$REPS"
+  if [ "$CONV" = 1 ]; then
+    echo "-- oneDNN convolution primitives, same layers, 2 threads as above"
+    OMP_NUM_THREADS=2 "$CONV_PRIMITIVES" "$1" "$2" "$3" "$4" "$REPS"
+  fi
 done

@@ -46,7 +46,7 @@ struct BenchTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Time U-Net training steps (forward, Combined loss, backward, clip, AdamW) like `bench_reference.py train`.",
-        discussion: "Uses every core unless --threads says otherwise, as training does; prints the library that ran the products (--gemm, auto resolved for this CPU), the step's GFLOP/s against the host's peak estimate (cores x FMA width x the clock /proc/cpuinfo gives) and against a 2048-cubed product measured afterwards on the same library and threads.")
+        discussion: "Uses every core unless --threads says otherwise, as training does; prints the library that ran the products (--gemm, auto resolved for this CPU), the step's GFLOP/s against the host's peak estimate (cores x FMA width x the clock /proc/cpuinfo gives) and against a 2048-cubed product measured afterwards on the same library and threads, and the mean seconds of each phase of a step (phase_seconds: zero_grad, forward, loss, backward, clip_and_optimizer).")
 
     @OptionGroup var model: BenchModelOptions
     @Option(help: "Input side length.")
