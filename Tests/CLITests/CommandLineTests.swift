@@ -30,6 +30,15 @@ import TestSupport
         let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.contains(" avx512f") ?? false
         let expected = gemm == "auto" ? (flags ? "onednn" : "openblas") : gemm
         #expect(r.output.contains("\"gemm\": \"\(expected)\"") && r.output.contains("\"threads\": 2"), "\(r.output)")
+        // The step's phases, in order, account for the step (the clock runs across them all).
+        let line = try #require(r.output.split(separator: "\n").first { $0.hasPrefix("{") }, "\(r.output)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let phases = try #require(json["phase_seconds"] as? [String: Double], "\(line)")
+        #expect(Set(phases.keys) == ["zero_grad", "forward", "loss", "backward", "clip_and_optimizer"])
+        #expect(line.range(of: "\"zero_grad\".*\"forward\".*\"loss\".*\"backward\".*\"clip_and_optimizer\"", options: .regularExpression) != nil)
+        let step = try #require(json["seconds_per_step"] as? Double), sum = phases.values.reduce(0, +)
+        #expect(phases.values.allSatisfy { $0 >= 0 } && phases["forward"]! > 0 && phases["backward"]! > 0)
+        #expect(sum <= step + 1e-3 && sum >= 0.9 * step - 1e-3, "phases \(sum) s against a step of \(step) s")
     }
 
     @Test func ingestExitStatusSaysWhetherThereWereProblems() throws {
