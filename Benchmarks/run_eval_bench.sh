@@ -24,8 +24,9 @@ $BV ingest --dataset batvisionv2 --dataset_dir "$DATA" --manifest "$WORK/m.json"
 
 # num_downs ngf images_size batch splits passes (5-15 s each, long enough to average out the
 # host's noise: the small model passes 5 times over all 120 samples, unet_128 4 times over
-# val + test, unet_256 3 times over test)
-configs=("6 16 64 32 train,val,test 5" "7 64 128 16 val,test 4" "8 64 256 8 test 3")
+# val + test, unet_256 3 times over test); CONFIGS="7 64 128 16 val,test 4" (';' between
+# several) picks some.
+IFS=';' read -r -a configs <<< "${CONFIGS:-6 16 64 32 train,val,test 5;7 64 128 16 val,test 4;8 64 256 8 test 3}"
 for cfg in "${configs[@]}"; do
   set -- $cfg
   $BV featurize --dataset batvisionv2 --manifest "$WORK/m.json" --cache_dir "$WORK/cache$3" \

@@ -116,13 +116,14 @@ import Support
         #expect(p.grad.array == g)
     }
 
-    @Test func clippingInsideTheStepEqualsClippingFirst() {
+    @Test(arguments: OptimizerKind.allCases)
+    func clippingInsideTheStepEqualsClippingFirst(_ kind: OptimizerKind) {
         let g: [Float] = (0..<1000).map { Float($0 % 7) - 3 }
         let a = parameter([Float](repeating: 0.5, count: 1000), grad: g)
         let b = parameter([Float](repeating: 0.5, count: 1000), grad: g)
         let normA = clipGradientNorm([a], maxNorm: 1)
-        Optimizer(.AdamW, parameters: [a], learningRate: 0.01).apply()
-        let normB = Optimizer(.AdamW, parameters: [b], learningRate: 0.01).apply(clippingGradientNormTo: 1)
+        Optimizer(kind, parameters: [a], learningRate: 0.01, weightDecay: 0.1).apply()
+        let normB = Optimizer(kind, parameters: [b], learningRate: 0.01, weightDecay: 0.1).apply(clippingGradientNormTo: 1)
         #expect(normA == normB && normA > 1)
         #expect(a.value.array.map(\.bitPattern) == b.value.array.map(\.bitPattern))
     }
