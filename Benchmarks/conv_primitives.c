@@ -31,10 +31,11 @@ static double layer(int deconv,long N,long IC,long OC,long H,int needDx,int reps
     CK(dnnl_deconvolution_backward_weights_desc_init(&c,dnnl_deconvolution_direct,&s,&w,NULL,&d,str,pad,pad));CK(dnnl_primitive_desc_create(&bwpd,&c,NULL,eng,fpd));}
   dnnl_memory_t ms=mk(dnnl_primitive_desc_query_md(fpd,dnnl_query_src_md,0)), mw=mk(dnnl_primitive_desc_query_md(fpd,dnnl_query_weights_md,0)), md=mk(dnnl_primitive_desc_query_md(fpd,dnnl_query_dst_md,0));
   dnnl_memory_t mds=mk(dnnl_primitive_desc_query_md(bdpd,dnnl_query_diff_src_md,0)), mdd=mk(dnnl_primitive_desc_query_md(bdpd,dnnl_query_diff_dst_md,0)), mdw=mk(dnnl_primitive_desc_query_md(bwpd,dnnl_query_diff_weights_md,0));
+  dnnl_memory_t mwb=mk(dnnl_primitive_desc_query_md(bdpd,dnnl_query_weights_md,0));  // backward-data's own weights layout
   dnnl_memory_t mdd2=mk(dnnl_primitive_desc_query_md(bwpd,dnnl_query_diff_dst_md,0)), ms2=mk(dnnl_primitive_desc_query_md(bwpd,dnnl_query_src_md,0));
   dnnl_primitive_t pf,pbd,pbw; CK(dnnl_primitive_create(&pf,fpd));CK(dnnl_primitive_create(&pbd,bdpd));CK(dnnl_primitive_create(&pbw,bwpd));
   dnnl_exec_arg_t af[]={{DNNL_ARG_SRC,ms},{DNNL_ARG_WEIGHTS,mw},{DNNL_ARG_DST,md}};
-  dnnl_exec_arg_t abd[]={{DNNL_ARG_DIFF_SRC,mds},{DNNL_ARG_WEIGHTS,mw},{DNNL_ARG_DIFF_DST,mdd}};
+  dnnl_exec_arg_t abd[]={{DNNL_ARG_DIFF_SRC,mds},{DNNL_ARG_WEIGHTS,mwb},{DNNL_ARG_DIFF_DST,mdd}};
   dnnl_exec_arg_t abw[]={{DNNL_ARG_SRC,ms2},{DNNL_ARG_DIFF_WEIGHTS,mdw},{DNNL_ARG_DIFF_DST,mdd2}};
   parts[0]=run(pf,3,af,reps); parts[1]=needDx?run(pbd,3,abd,reps):0; parts[2]=run(pbw,3,abw,reps);
   double fl=2.0*N*OC*IC*16*(deconv?H*H:OH*OH);

@@ -127,27 +127,29 @@ public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Double, par: Pa
 }
 
 /// The total L2 norm of the gradients as `clip_grad_norm_` computes it: each tensor's norm
-/// rounded to float, then the norm of those. Squares are summed in double (four chains per
-/// thread, so the adds overlap), which PyTorch's float reduction matches after rounding.
+/// rounded to float, then the norm of those. Squares are summed in double over fixed blocks
+/// of `normBlock` elements (four chains each, so the adds overlap), the blocks shared among
+/// the threads and added in order: the same bits on any thread count, which PyTorch's float
+/// reduction matches after rounding.
 public func gradientNorm(_ parameters: [Parameter], par: Parallelism) -> Float {
     var squares = 0.0
     for p in parameters {
-        let g = p.grad.pointer
-        let parts = Swift.max(1, Swift.min(par.workers, p.count / (1 << 16)))
-        var partial = [Double](repeating: 0, count: parts)
+        let g = p.grad.pointer, count = p.count
+        let blocks = (count + normBlock - 1) / normBlock
+        var partial = [Double](repeating: 0, count: blocks)
         partial.withUnsafeMutableBufferPointer { out in
             let out = out
-            par.ranges(parts, grain: 1) { slots in for slot in slots {
-                let i0 = p.count * slot / parts, i1 = p.count * (slot + 1) / parts
+            par.ranges(blocks, grain: 1) { range in for block in range {
+                let i1 = Swift.min(count, (block + 1) * normBlock)
                 var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-                var i = i0
+                var i = block * normBlock
                 while i + 4 <= i1 {
                     let a = Double(g[i]), b = Double(g[i + 1]), c = Double(g[i + 2]), d = Double(g[i + 3])
                     s0 += a * a; s1 += b * b; s2 += c * c; s3 += d * d
                     i += 4
                 }
                 while i < i1 { let a = Double(g[i]); s0 += a * a; i += 1 }
-                out[slot] = (s0 + s1) + (s2 + s3)
+                out[block] = (s0 + s1) + (s2 + s3)
             } }
         }
         let norm = Float(partial.reduce(0, +).squareRoot())
@@ -155,6 +157,9 @@ public func gradientNorm(_ parameters: [Parameter], par: Parallelism) -> Float {
     }
     return Float(squares.squareRoot())
 }
+
+/// Gradient elements per partial sum of `gradientNorm`.
+let normBlock = 1 << 16
 
 /// maxNorm / (norm + 1e-6) when that is below 1 (the gradients must shrink), else nil.
 public func clipFactor(norm: Float, maxNorm: Double) -> Float? {

@@ -50,7 +50,7 @@ public enum TrainStepBenchmark {
         let clock = Stopwatch()
         for _ in 0..<steps { try step() }
         let seconds = clock.seconds / Double(max(steps, 1))
-        let phases = zip(names, phaseSeconds).map { (name: $0, seconds: $1 / Double(steps)) }
+        let phases = zip(names, phaseSeconds).map { (name: $0, seconds: $1 / Double(max(steps, 1))) }
         return Result(secondsPerStep: seconds, samplesPerSecond: Double(batch) / seconds, gemm: model.gemm.engine, phases: phases)
     }
 }
