@@ -24,7 +24,9 @@ GEMM_SHAPES=${GEMM_SHAPES:-$WORK/gemm_shapes}
 CONV=${CONV:-1}
 CONV_PRIMITIVES=${CONV_PRIMITIVES:-$WORK/conv_primitives}
 if [ "$CONV" = 1 ] && [ ! -x "$CONV_PRIMITIVES" ]; then gcc -O2 conv_primitives.c -o "$CONV_PRIMITIVES" -ldnnl; fi
-for cfg in "6 16 64 32" "7 64 128 16" "8 64 256 8"; do
+# num_downs ngf size batch; CONFIGS="8 64 256 8" (';' between several) picks some.
+IFS=';' read -r -a configs <<< "${CONFIGS:-6 16 64 32;7 64 128 16;8 64 256 8}"
+for cfg in "${configs[@]}"; do
   set -- $cfg
   python3 - "$@" > "$WORK/shapes" <<'PY'
 import sys
