@@ -97,9 +97,9 @@ final class BatchNorm2d {
 }
 
 /// A channel's sums for BatchNorm in double, eight lanes at a time (the adds of one lane
-/// chain overlap with the others'; a single chain would wait on each add), the remainder
-/// in the last lane's order. Lane order differs from one serial chain only in the double's
-/// last bits, far below the float the statistics are rounded to.
+/// chain overlap with the others'; a single chain would wait on each add), the lanes then
+/// summed and the last few elements added after them. That order differs from one serial
+/// chain only in the double's last bits, far below the float the statistics are rounded to.
 enum ChannelSums {
     /// Σ x.
     @inline(__always)
