@@ -2,14 +2,16 @@
 # dnnl_sgemm (oneDNN) against OpenBLAS on the matrix products of one training step of the
 # three benchmark U-Nets (the shapes Conv2d and ConvTranspose2d issue, with their chunking),
 # then oneDNN's own convolution primitives on the same layers (conv_primitives.c: what a
-# rewrite on them would take for the products, reorders not counted; CONV=0 skips it).
+# rewrite on them would take for the products, reorders not counted; CONV=0 skips it) and
+# dnnl_sgemm against oneDNN's matmul primitive on the products, one thread (matmul_primitive.c;
+# MATMUL=0 skips it).
 #
 #   Benchmarks/run_gemm_bench.sh [REPS]
 # Needs gcc, libopenblas-dev and libdnnl-dev (make deps).
 set -euo pipefail
-# GEMM_SHAPES, CONV_PRIMITIVES: timers built elsewhere (a host without compilers), resolved
+# GEMM_SHAPES, CONV_PRIMITIVES, MATMUL_PRIMITIVE: timers built elsewhere (a host without compilers), resolved
 # before the cd
-for var in GEMM_SHAPES CONV_PRIMITIVES; do
+for var in GEMM_SHAPES CONV_PRIMITIVES MATMUL_PRIMITIVE; do
   if [ -n "${!var:-}" ]; then
     [ -x "${!var}" ] || { echo "$var=${!var}: not an executable" >&2; exit 2; }
     printf -v "$var" '%s' "$(realpath "${!var}")"
@@ -24,6 +26,9 @@ GEMM_SHAPES=${GEMM_SHAPES:-$WORK/gemm_shapes}
 CONV=${CONV:-1}
 CONV_PRIMITIVES=${CONV_PRIMITIVES:-$WORK/conv_primitives}
 if [ "$CONV" = 1 ] && [ ! -x "$CONV_PRIMITIVES" ]; then gcc -O2 conv_primitives.c -o "$CONV_PRIMITIVES" -ldnnl; fi
+MATMUL=${MATMUL:-1}
+MATMUL_PRIMITIVE=${MATMUL_PRIMITIVE:-$WORK/matmul_primitive}
+if [ "$MATMUL" = 1 ] && [ ! -x "$MATMUL_PRIMITIVE" ]; then gcc -O2 -fopenmp matmul_primitive.c -o "$MATMUL_PRIMITIVE" -ldnnl; fi
 # num_downs ngf size batch; CONFIGS="8 64 256 8" (';' between several) picks some.
 IFS=';' read -r -a configs <<< "${CONFIGS:-6 16 64 32;7 64 128 16;8 64 256 8}"
 for cfg in "${configs[@]}"; do
@@ -60,5 +65,9 @@ PY
   if [ "$CONV" = 1 ]; then
     echo "-- oneDNN convolution primitives, same layers, 2 threads as above"
     OMP_NUM_THREADS=2 "$CONV_PRIMITIVES" "$1" "$2" "$3" "$4" "$REPS"
+  fi
+  if [ "$MATMUL" = 1 ]; then
+    echo "-- dnnl_sgemm against the matmul primitive, same products, one thread"
+    OMP_NUM_THREADS=1 "$MATMUL_PRIMITIVE" "$WORK/shapes" "$REPS"
   fi
 done

@@ -19,7 +19,7 @@ START=$(date +%s)
 D=$(mktemp -d)
 if [ -d "$BUNDLE" ]; then cp -r "$BUNDLE"/. "$D"/; else xz -dc "$BUNDLE" | tar -C "$D" -xf -; fi
 [ -d "$D/stage" ] && D=$D/stage
-export BV=$D/bin/batvision GEMM_SHAPES=$D/bin/gemm_shapes CONV_PRIMITIVES=$D/bin/conv_primitives
+export BV=$D/bin/batvision GEMM_SHAPES=$D/bin/gemm_shapes CONV_PRIMITIVES=$D/bin/conv_primitives MATMUL_PRIMITIVE=$D/bin/matmul_primitive
 export REF=$D/bench_reference.py PYTHON=${PYTHON:-python3}
 CORES=$(nproc)
 export PIN=${PIN:-$( [ "$CORES" -ge 4 ] && echo "taskset -c 2,3" || echo "")} THREADS=${THREADS:-2}
@@ -41,8 +41,8 @@ part() {
   grep -m1 -o "avx512[a-z_0-9]*" /proc/cpuinfo | sort -u | tr '\n' ' '; echo; nproc
   "$PYTHON" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())' 2>&1
 } > "$OUT/host.txt"
-# 1. Is a rewrite on oneDNN's convolution primitives worth it here? Products as batvision calls
-#    them against the primitives, unet_256 only.
+# 1. Is a rewrite on oneDNN's convolution primitives (or its matmul primitive) worth it here?
+#    Products as batvision calls them against the primitives, unet_256 only.
 part gemm_vs_conv_primitives 150 env CONFIGS="8 64 256 8" $PIN Benchmarks/run_gemm_bench.sh 2
 # 2. Where the step's time goes on this host (both engines), then side by side with PyTorch.
 part phases 120 bash -c 'for g in onednn openblas; do for c in "6 16 64 32 20" "7 64 128 16 4" "8 64 256 8 3"; do set -- $c

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packs what a lent machine without compilers or Debian's libraries needs to run issue 12's
 # CPU checks and the GPU checks (scripts/device/lent_host_checks.sh): the release batvision,
-# the two C timers of Benchmarks/ (gemm_shapes, conv_primitives), every shared library they
+# the C timers of Benchmarks/ (gemm_shapes, conv_primitives, matmul_primitive), every shared library they
 # load and glibc's loader (run as `ld-linux --library-path`, so the host's own libraries are
 # not used), the PyTorch baseline scripts, and wheels for what that baseline needs beyond a
 # torch install (soundfile; downloaded here, installed there with --no-index).
@@ -22,12 +22,13 @@ swift build -c release >/dev/null
 cp .build/release/batvision "$STAGE/bin/batvision.real" && strip "$STAGE/bin/batvision.real"
 gcc -O2 -fopenmp Benchmarks/gemm_shapes.c -o "$STAGE/bin/gemm_shapes.real" -lopenblas -ldnnl
 gcc -O2 Benchmarks/conv_primitives.c -o "$STAGE/bin/conv_primitives.real" -ldnnl
+gcc -O2 -fopenmp Benchmarks/matmul_primitive.c -o "$STAGE/bin/matmul_primitive.real" -ldnnl
 for exe in "$STAGE"/bin/*.real; do
   ldd "$exe" | awk '/=> \//{print $3} /ld-linux/ && !/=>/{print $1}' | while read -r lib; do
     cp -L -n "$lib" "$STAGE/lib/"
   done
 done
-for name in batvision gemm_shapes conv_primitives; do
+for name in batvision gemm_shapes conv_primitives matmul_primitive; do
   cat > "$STAGE/bin/$name" <<WRAP
 #!/bin/sh
 D=\$(cd "\$(dirname "\$0")/.." && pwd)
