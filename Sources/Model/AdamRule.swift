@@ -1,3 +1,5 @@
+import Support
+
 /// PyTorch's single-tensor Adam/AdamW update for one element, in its operation order with
 /// every intermediate rounded to float (so one step matches torch to the last bit), run
 /// eight elements at a time: each SIMD lane does the scalar rule's exact IEEE operations
@@ -22,9 +24,9 @@ struct AdamRule {
                 v: UnsafeMutablePointer<Float>, range: Range<Int>) {
         var i = range.lowerBound
         while i + 8 <= range.upperBound {
-            var wi = load(w + i), mi = load(m + i), vi = load(v + i)
-            step(w: &wi, g: load(g + i), m: &mi, v: &vi)
-            store(wi, w + i); store(mi, m + i); store(vi, v + i)
+            var wi = w.load8(at: i), mi = m.load8(at: i), vi = v.load8(at: i)
+            step(w: &wi, g: g.load8(at: i), m: &mi, v: &vi)
+            w.store8(wi, at: i); m.store8(mi, at: i); v.store8(vi, at: i)
             i += 8
         }
         let rest = range.upperBound - i
@@ -47,15 +49,5 @@ struct AdamRule {
         v = v * beta2 + oneMinusBeta2 * g * g                 // mul_, addcmul_
         let denom = v.squareRoot() / bc2Sqrt + eps
         w = w + negStep * m / denom                           // addcdiv_
-    }
-
-    @inline(__always)
-    private func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    @inline(__always)
-    private func store(_ x: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: x, as: SIMD8<Float>.self)
     }
 }

@@ -105,7 +105,7 @@ enum ChannelSums {
     @inline(__always)
     static func sum(_ x: UnsafePointer<Float>, _ m: Int) -> Double {
         var acc = SIMD8<Double>.zero, i = 0
-        while i + 8 <= m { acc += SIMD8<Double>(load(x + i)); i += 8 }
+        while i + 8 <= m { acc += SIMD8<Double>(x.load8(at: i)); i += 8 }
         var s = acc.sum()
         while i < m { s += Double(x[i]); i += 1 }
         return s
@@ -116,7 +116,7 @@ enum ChannelSums {
     static func squaredDeviations(_ x: UnsafePointer<Float>, _ m: Int, mean: Double) -> Double {
         var acc = SIMD8<Double>.zero, i = 0
         let mu = SIMD8<Double>(repeating: mean)
-        while i + 8 <= m { let d = SIMD8<Double>(load(x + i)) - mu; acc += d * d; i += 8 }
+        while i + 8 <= m { let d = SIMD8<Double>(x.load8(at: i)) - mu; acc += d * d; i += 8 }
         var s = acc.sum()
         while i < m { let d = Double(x[i]) - mean; s += d * d; i += 1 }
         return s
@@ -128,9 +128,9 @@ enum ChannelSums {
         var accDy = SIMD8<Double>.zero, accDyXc = SIMD8<Double>.zero, i = 0
         let mu = SIMD8<Double>(repeating: mean)
         while i + 8 <= m {
-            let g = SIMD8<Double>(load(dy + i))
+            let g = SIMD8<Double>(dy.load8(at: i))
             accDy += g
-            accDyXc += g * (SIMD8<Double>(load(x + i)) - mu)
+            accDyXc += g * (SIMD8<Double>(x.load8(at: i)) - mu)
             i += 8
         }
         var sumDy = accDy.sum(), sumDyXc = accDyXc.sum()
@@ -141,10 +141,5 @@ enum ChannelSums {
             i += 1
         }
         return (sumDy, sumDyXc)
-    }
-
-    @inline(__always)
-    private static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
     }
 }

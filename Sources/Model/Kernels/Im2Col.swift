@@ -82,8 +82,8 @@ enum Im2Col {
         var i = 0
         while i + 8 <= count {
             let v = UnsafeRawPointer(line + 2 * i).loadUnaligned(as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(even + i).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(odd + i).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
+            even.store8(v.evenHalf, at: i)
+            odd.store8(v.oddHalf, at: i)
             i += 8
         }
         while i < count { even[i] = line[2 * i]; odd[i] = line[2 * i + 1]; i += 1 }
@@ -96,8 +96,8 @@ enum Im2Col {
         var i = 0
         while i + 8 <= count {
             var pairs = SIMD16<Float>()
-            pairs.evenHalf = UnsafeRawPointer(even + i).loadUnaligned(as: SIMD8<Float>.self)
-            pairs.oddHalf = UnsafeRawPointer(odd + i).loadUnaligned(as: SIMD8<Float>.self)
+            pairs.evenHalf = even.load8(at: i)
+            pairs.oddHalf = odd.load8(at: i)
             let at = UnsafeMutableRawPointer(line + 2 * i)
             at.storeBytes(of: at.loadUnaligned(as: SIMD16<Float>.self) + pairs, as: SIMD16<Float>.self)
             i += 8
@@ -109,7 +109,7 @@ enum Im2Col {
     private static func copy(_ from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
         while i + 8 <= count {
-            UnsafeMutableRawPointer(to + i).storeBytes(of: UnsafeRawPointer(from + i).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+            to.store8(from.load8(at: i), at: i)
             i += 8
         }
         while i < count { to[i] = from[i]; i += 1 }
@@ -120,8 +120,7 @@ enum Im2Col {
     private static func add(_ from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
         while i + 8 <= count {
-            let at = UnsafeMutableRawPointer(to + i)
-            at.storeBytes(of: at.loadUnaligned(as: SIMD8<Float>.self) + UnsafeRawPointer(from + i).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+            to.store8(to.load8(at: i) + from.load8(at: i), at: i)
             i += 8
         }
         while i < count { to[i] += from[i]; i += 1 }
