@@ -39,25 +39,21 @@ public struct DepthLoss: Sendable, Codable, Equatable {
         let eps: Float = 1e-6
         let needSI = criterion != .L1
         let blocks = (count + Self.sumBlock - 1) / Self.sumBlock
-        var partial = [Sums](repeating: Sums(), count: blocks)
-        partial.withUnsafeMutableBufferPointer { out in
-            let out = out
-            par.ranges(blocks, grain: 1) { range in for b in range {
-                var s = Sums()
-                for i in (b * Self.sumBlock)..<Swift.min(count, (b + 1) * Self.sumBlock) where gt[i] > 0 {
-                    let p = pred[i] * scale, g = gt[i] * scale
-                    s.n += 1
-                    s.abs += Double(abs(p - g))
-                    if needSI {
-                        let logRatio = Foundation.log(Swift.max(p, eps)) - Foundation.log(g)
-                        grad?[i] = logRatio
-                        let d = Double(logRatio)
-                        s.d += d
-                        s.d2 += d * d
-                    }
+        let partial = par.map(blocks) { b -> Sums in
+            var s = Sums()
+            for i in (b * Self.sumBlock)..<Swift.min(count, (b + 1) * Self.sumBlock) where gt[i] > 0 {
+                let p = pred[i] * scale, g = gt[i] * scale
+                s.n += 1
+                s.abs += Double(abs(p - g))
+                if needSI {
+                    let logRatio = Foundation.log(Swift.max(p, eps)) - Foundation.log(g)
+                    grad?[i] = logRatio
+                    let d = Double(logRatio)
+                    s.d += d
+                    s.d2 += d * d
                 }
-                out[b] = s
-            } }
+            }
+            return s
         }
         let total = partial.reduce(into: Sums()) { t, s in t.n += s.n; t.abs += s.abs; t.d += s.d; t.d2 += s.d2 }
         let n = total.n

@@ -51,14 +51,14 @@ public final class Optimizer {
     private func apply(gradientScale: Float?) {
         step += 1
         let lr = learningRate
-        let scale = gradientScale ?? 1, scaled = gradientScale != nil
         switch kind {
         case .SGD:
             for p in parameters {
                 let w = p.value.pointer, g = p.grad.pointer
                 let wd = Float(weightDecay), alpha = Float(-lr)
                 par.ranges(p.count, grain: 1 << 16) { range in for i in range {
-                    var gi = scaled ? g[i] * scale : g[i]
+                    var gi = g[i]
+                    if let gradientScale { gi = gi * gradientScale }
                     if wd != 0 { gi = gi + wd * w[i] }
                     w[i] = w[i] + alpha * gi
                 } }
@@ -135,22 +135,17 @@ public func gradientNorm(_ parameters: [Parameter], par: Parallelism) -> Float {
     var squares = 0.0
     for p in parameters {
         let g = p.grad.pointer, count = p.count
-        let blocks = (count + normBlock - 1) / normBlock
-        var partial = [Double](repeating: 0, count: blocks)
-        partial.withUnsafeMutableBufferPointer { out in
-            let out = out
-            par.ranges(blocks, grain: 1) { range in for block in range {
-                let i1 = Swift.min(count, (block + 1) * normBlock)
-                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-                var i = block * normBlock
-                while i + 4 <= i1 {
-                    let a = Double(g[i]), b = Double(g[i + 1]), c = Double(g[i + 2]), d = Double(g[i + 3])
-                    s0 += a * a; s1 += b * b; s2 += c * c; s3 += d * d
-                    i += 4
-                }
-                while i < i1 { let a = Double(g[i]); s0 += a * a; i += 1 }
-                out[block] = (s0 + s1) + (s2 + s3)
-            } }
+        let partial = par.map((count + normBlock - 1) / normBlock) { block -> Double in
+            let i1 = Swift.min(count, (block + 1) * normBlock)
+            var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+            var i = block * normBlock
+            while i + 4 <= i1 {
+                let a = Double(g[i]), b = Double(g[i + 1]), c = Double(g[i + 2]), d = Double(g[i + 3])
+                s0 += a * a; s1 += b * b; s2 += c * c; s3 += d * d
+                i += 4
+            }
+            while i < i1 { let a = Double(g[i]); s0 += a * a; i += 1 }
+            return (s0 + s1) + (s2 + s3)
         }
         let norm = Float(partial.reduce(0, +).squareRoot())
         squares += Double(norm) * Double(norm)

@@ -23,7 +23,9 @@ public struct Parallelism: Sendable, Equatable {
 
     /// `body(i)` for i in 0..<count on at most `workers` threads, each taking the next
     /// index when it finishes one (slow items do not leave a thread idle); results in index order.
+    /// A single item (or a single worker) runs inline: a thread hand-off costs more.
     public func map<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
+        if count <= 1 || workers == 1 { return (0..<Swift.max(count, 0)).map(body) }
         var results = [T?](repeating: nil, count: count)
         let queue = IndexQueue()
         results.withUnsafeMutableBufferPointer { out in
