@@ -100,6 +100,10 @@ def shell_ok():
 def torch_env():
     env = dict(os.environ)
     env["OMP_NUM_THREADS"] = "1"  # 2 shared cores: oversubscribed torch threads crawl
+    # The trainer subprocesses import this checkout's package, not whatever copy the
+    # interpreter has installed (a venv made from another clone trains stale code).
+    package = os.path.join(REPO, "python")
+    env["PYTHONPATH"] = os.pathsep.join([package] + [p for p in [env.get("PYTHONPATH")] if p])
     return env
 
 

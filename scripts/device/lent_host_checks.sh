@@ -50,7 +50,7 @@ part phases 120 bash -c 'for g in onednn openblas; do for c in "6 16 64 32 20" "
 part train_side_by_side 240 env ROUNDS=1 Benchmarks/run_train_bench.sh
 # 3. The GPU trainer: the CUDA tests, then unet_256's throughput in the three precisions.
 if "$PYTHON" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
-  part gpu_tests 200 bash -c 'cd python && PYTHONPATH=. BATVISION_BIN=$BV "$PYTHON" -m pytest -q tests/test_torch_cuda.py tests/test_torch_model.py'
+  part gpu_tests 200 bash -c 'cd python && BATVISION_BIN=$BV "$PYTHON" -m pytest -q tests/test_torch_cuda.py tests/test_torch_model.py'
   part gpu_throughput 120 env PYTHONPATH=python "$PYTHON" Benchmarks/bench_gpu_train.py --configs 8,64,256,64 7,64,128,128
 fi
 part eval_side_by_side 200 env ROUNDS=1 Benchmarks/run_eval_bench.sh
