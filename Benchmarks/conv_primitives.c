@@ -5,12 +5,7 @@
 // PyTorch's CPU convolutions use) would pay on this host. Best of REPS after one untimed run;
 // layout reorders are not counted (a rewrite would pay them too), so this favours oneDNN.
 //   conv_primitives NUM_DOWNS NGF SIZE BATCH [REPS]   (threads: OMP_NUM_THREADS)
-#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
-#include <dnnl.h>
-static double now(){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+t.tv_nsec*1e-9;}
-#define CK(x) do{dnnl_status_t s_=(x); if(s_!=dnnl_success){fprintf(stderr,"%s: %d line %d\n",#x,s_,__LINE__);exit(1);}}while(0)
+#include "bench_common.h"
 static dnnl_engine_t eng; static dnnl_stream_t st;
 static dnnl_memory_t mk(const dnnl_memory_desc_t*md){dnnl_memory_t m;CK(dnnl_memory_create(&m,md,eng,DNNL_MEMORY_ALLOCATE));
   void*p;dnnl_memory_get_data_handle(m,&p);size_t sz=dnnl_memory_desc_get_size(md);float*f=p;for(size_t i=0;i<sz/4;i++)f[i]=(float)((i*7919)%1000)/1000.f-0.5f;return m;}

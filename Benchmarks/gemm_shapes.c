@@ -5,15 +5,10 @@
 // halves on one thread each (dnSplit); then the step's total seconds with each shape counted as
 // often as it occurs, and each library as batvision calls it (threaded above 2^30, split below).
 //   gemm_shapes SHAPES_FILE [REPS]
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <cblas.h>
-#include <dnnl.h>
 #include <omp.h>
-static double now(){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+t.tv_nsec*1e-9;}
-typedef struct{char name[8];int ta,tb;long m,n,k;} S;
+#include "bench_common.h"
 static float *A,*B,*C;
 static void ob(int mode,S s){ // mode 0: openblas threaded(2); 1: split 2 ways, 1 thread each
   long lda=s.ta?s.m:s.k, ldb=s.tb?s.k:s.n;
@@ -39,8 +34,8 @@ static void dnSplit(S s){ long lda=s.ta?s.m:s.k, ldb=s.tb?s.k:s.n; // as Gemm.mu
   }
 }
 int main(int argc,char**argv){
-  S v[200];int nv=0;FILE*f=fopen(argv[1],"r");int reps=argc>2?atoi(argv[2]):3;
-  while(fscanf(f,"%7s %d %d %ld %ld %ld",v[nv].name,&v[nv].ta,&v[nv].tb,&v[nv].m,&v[nv].n,&v[nv].k)==6)nv++;
+  if(argc<2){fprintf(stderr,"usage: gemm_shapes SHAPES_FILE [REPS]\n");return 64;}
+  static S v[4096];int nv=read_shapes(argv[1],v,4096);int reps=argc>2?atoi(argv[2]):3;
   long mx=0;for(int i=0;i<nv;i++){long a=v[i].m*v[i].k,b=v[i].k*v[i].n,c=v[i].m*v[i].n;if(a>mx)mx=a;if(b>mx)mx=b;if(c>mx)mx=c;}
   A=malloc(mx*4);B=malloc(mx*4);C=malloc(mx*4);for(long i=0;i<mx;i++){A[i]=(i%17)*0.01f;B[i]=(i%13)*0.02f;C[i]=0;}
   double tot[6]={0,0,0,0,0,0};

@@ -5,23 +5,14 @@
 // to it would pay on this host. Prints each shape's GFLOP/s and the largest difference
 // (sampled) between the two results, then the totals over every line of the file.
 //   matmul_primitive SHAPES_FILE [REPS]
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <dnnl.h>
 #include <omp.h>
-static double now(){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+t.tv_nsec*1e-9;}
-#define CK(x) do{dnnl_status_t s_=(x); if(s_!=dnnl_success){fprintf(stderr,"%s: %d line %d\n",#x,s_,__LINE__);exit(1);}}while(0)
+#include "bench_common.h"
 static dnnl_engine_t eng; static dnnl_stream_t st;
-typedef struct{char name[8];int ta,tb;long m,n,k;} S;
 static S sh[4096];
 int main(int argc,char**argv){
   if(argc<2){fprintf(stderr,"usage: matmul_primitive SHAPES_FILE [REPS]\n");return 64;}
-  FILE*f=fopen(argv[1],"r"); if(!f){perror(argv[1]);return 2;}
-  int ns=0; char nm[16]; int ta,tb; long m,n,k;
-  while(ns<4096&&fscanf(f,"%15s %d %d %ld %ld %ld",nm,&ta,&tb,&m,&n,&k)==6){strcpy(sh[ns].name,nm);sh[ns].ta=ta;sh[ns].tb=tb;sh[ns].m=m;sh[ns].n=n;sh[ns].k=k;ns++;}
-  fclose(f);
+  int ns=read_shapes(argv[1],sh,4096);
   CK(dnnl_engine_create(&eng,dnnl_cpu,0)); CK(dnnl_stream_create(&st,eng,dnnl_stream_default_flags));
   size_t maxA=0,maxB=0,maxC=0; for(int i=0;i<ns;i++){size_t a=sh[i].m*sh[i].k,b=sh[i].k*sh[i].n,c=sh[i].m*sh[i].n; if(a>maxA)maxA=a; if(b>maxB)maxB=b; if(c>maxC)maxC=c;}
   float*A=malloc(maxA*4),*B=malloc(maxB*4),*C=malloc(maxC*4),*C2=malloc(maxC*4);
