@@ -1,7 +1,10 @@
 """GPU training-step throughput of the PyTorch trainer's step (`batvision_cache.train`:
 U-Net forward under the chosen precision, Combined loss in float32, backward, clipping
 to total norm 1, AdamW), on random inputs already on the GPU: the ceiling a data loader
-has to feed. One JSON line per configuration and precision.
+has to feed. It leaves out what `train_epoch` adds around the same operations (reading each
+loss back to the host, the DDP loss reductions, the skip of batches without valid depth),
+so the trainer's own samples/s sit somewhat below. One JSON line per configuration and
+precision.
 
     python Benchmarks/bench_gpu_train.py [--configs 8,64,256,64 ...] [--steps 20] [--warmup 5]
 
