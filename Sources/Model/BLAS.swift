@@ -29,7 +29,9 @@ public func dnnlSgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha:
 }
 
 /// Multiply-adds above which OpenBLAS threads one product itself (measured: 2^30 is
-/// best for unet_128/unet_256 on 2 cores, docs/benchmarks.md).
+/// best for unet_128/unet_256 on 2 cores, docs/benchmarks.md). oneDNN never does: its
+/// OpenMP workers spin after each threaded product (5 % of a unet_256 step's samples in
+/// libgomp), and our own split of every product was faster in all four paired unet_256 runs.
 let bigProduct = 1 << 30
 
 /// The matrix product the convolution kernels call: the library (`GemmEngine`, resolved
@@ -50,15 +52,15 @@ public struct Gemm: Sendable, Equatable {
     /// the libraries' own pools keep spinning between calls (OpenBLAS's sched_yield loop,
     /// OpenMP's wait for oneDNN) and fight our elementwise threads, which costs more than it
     /// gains on the U-Net's many mid-sized products (oneDNN threading every product itself:
-    /// 98 against 207 samples/s on the small model, docs/benchmarks.md). Only products above
-    /// `bigProduct` use the library's own threads, which pack each panel once. Splits the
-    /// larger of m and n; small products run inline.
+    /// 98 against 207 samples/s on the small model, docs/benchmarks.md). Only OpenBLAS
+    /// products above `bigProduct` use the library's own threads, which pack each panel
+    /// once. Splits the larger of m and n; small products run inline.
     func multiply(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                   a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                   beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         let work = m * n * k
         let cores = par.workers
-        if cores > 1, work >= bigProduct {
+        if cores > 1, work >= bigProduct, engine != .onednn {
             product(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
                     beta: beta, c: c, ldc: ldc, threads: cores)
             return

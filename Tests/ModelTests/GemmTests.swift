@@ -41,7 +41,7 @@ import Support
         }
     }
 
-    /// A product above `bigProduct` (the libraries' own threads): the engines agree.
+    /// A product above `bigProduct` (OpenBLAS's own threads; oneDNN split by us): the engines agree.
     @Test func bigProductsAgree() {
         let m = 1024, n = 1024, k = 1024
         #expect(m * n * k >= bigProduct)
