@@ -14,25 +14,19 @@ public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Flo
 }
 
 
-/// Row-major single-precision matrix multiply on oneDNN, same arguments as `sgemm`. Threads
-/// on its OpenMP pool: `threads` is set on the calling thread first (OpenMP keeps the
-/// thread count per calling thread, so this is no process-wide setting).
+/// Row-major single-precision matrix multiply on oneDNN, same arguments as `sgemm`, on one
+/// OpenMP thread (set on the calling thread first: OpenMP keeps the thread count per calling
+/// thread, so this is no process-wide setting).
 public func dnnlSgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                       a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int) {
-    omp_set_num_threads(Int32(threads))
+                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    omp_set_num_threads(1)
     let t = CChar(UInt8(ascii: "T")), n0 = CChar(UInt8(ascii: "N"))
     let status = dnnl_sgemm(transA ? t : n0, transB ? t : n0, dnnl_dim_t(m), dnnl_dim_t(n), dnnl_dim_t(k), alpha,
                             a, dnnl_dim_t(lda), b, dnnl_dim_t(ldb), beta, c, dnnl_dim_t(ldc))
     // Only bad arguments fail, and the kernels derive theirs from the layer shapes.
     precondition(status == dnnl_success, "dnnl_sgemm(\(m), \(n), \(k)): status \(status.rawValue)")
 }
-
-/// Multiply-adds above which OpenBLAS threads one product itself (measured: 2^30 is
-/// best for unet_128/unet_256 on 2 cores, docs/benchmarks.md). oneDNN never does: its
-/// OpenMP workers spin after each threaded product (5 % of a unet_256 step's samples in
-/// libgomp), and our own split of every product was faster in all four paired unet_256 runs.
-let bigProduct = 1 << 30
 
 /// The matrix product the convolution kernels call: the library (`GemmEngine`, resolved
 /// for this CPU, never `.auto`) and the threads it may use, carried by value like
@@ -48,28 +42,22 @@ public struct Gemm: Sendable, Equatable {
 
     /// C[m x n] = op(A) * op(B) + beta * C on the chosen library and `par.workers` threads.
     ///
-    /// Products are split across the threads by us, each part on a single-threaded library:
-    /// the libraries' own pools keep spinning between calls (OpenBLAS's sched_yield loop,
-    /// OpenMP's wait for oneDNN) and fight our elementwise threads, which costs more than it
-    /// gains on the U-Net's many mid-sized products (oneDNN threading every product itself:
-    /// 98 against 207 samples/s on the small model, docs/benchmarks.md). Only OpenBLAS
-    /// products above `bigProduct` use the library's own threads, which pack each panel
-    /// once. Splits the larger of m and n; small products run inline.
+    /// Every product is split across the threads by us, each part on a single-threaded
+    /// library call. The libraries' own pools keep spinning between calls (OpenBLAS's
+    /// sched_yield loop, OpenMP's wait for oneDNN) and fight our elementwise threads: oneDNN
+    /// threading every product itself ran the small model at 98 against 207 samples/s, and
+    /// handing only the products above 2^30 multiply-adds to either library's threads was
+    /// slower for eval and no faster for training (docs/benchmarks.md). Splits the larger of
+    /// m and n; small products run inline.
     func multiply(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                   a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                   beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        let work = m * n * k
         let cores = par.workers
-        if cores > 1, work >= bigProduct, engine != .onednn {
-            product(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                    beta: beta, c: c, ldc: ldc, threads: cores)
-            return
-        }
-        // Everything else on one thread per part (set here, so no caller has to).
+        // One library thread per part (set here, so no caller has to).
         if engine == .openblas, openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
-        guard cores > 1, work >= 1 << 20, max(m, n) >= 2 * cores else {
+        guard cores > 1, m * n * k >= 1 << 20, max(m, n) >= 2 * cores else {
             product(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                    beta: beta, c: c, ldc: ldc, threads: 1)
+                    beta: beta, c: c, ldc: ldc)
             return
         }
         if n >= m {
@@ -79,7 +67,7 @@ public struct Gemm: Sendable, Equatable {
                 guard j1 > j0 else { return }
                 let bPart = transB ? b + j0 * ldb : b + j0
                 product(transA: transA, transB: transB, m: m, n: j1 - j0, k: k, a: a, lda: lda, b: bPart, ldb: ldb,
-                        beta: beta, c: c + j0, ldc: ldc, threads: 1)
+                        beta: beta, c: c + j0, ldc: ldc)
             }
         } else {
             // Rows of op(A) and C.
@@ -88,27 +76,21 @@ public struct Gemm: Sendable, Equatable {
                 guard i1 > i0 else { return }
                 let aPart = transA ? a + i0 : a + i0 * lda
                 product(transA: transA, transB: transB, m: i1 - i0, n: n, k: k, a: aPart, lda: lda, b: b, ldb: ldb,
-                        beta: beta, c: c + i0 * ldc, ldc: ldc, threads: 1)
+                        beta: beta, c: c + i0 * ldc, ldc: ldc)
             }
         }
     }
 
-    /// One call into the library on `threads` threads.
+    /// One single-threaded call into the library.
     private func product(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                          a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int) {
+                         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         switch engine {
         case .onednn:
             dnnlSgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                      beta: beta, c: c, ldc: ldc, threads: threads)
+                      beta: beta, c: c, ldc: ldc)
         case .openblas, .auto:
-            guard threads > 1 else {
-                sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-                return
-            }
-            openblas_set_num_threads(Int32(threads))
             sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-            openblas_set_num_threads(1)
         }
     }
 }

@@ -14,7 +14,7 @@ import Model
         func B(_ p: Int, _ j: Int) -> Float { transB ? b[j * k + p] : b[p * n + j] }
         if engine == .onednn {
             dnnlSgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 2, a: a, lda: transA ? m : k,
-                      b: b, ldb: transB ? k : n, beta: 0.5, c: &c, ldc: n, threads: 2)
+                      b: b, ldb: transB ? k : n, beta: 0.5, c: &c, ldc: n)
         } else {
             sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 2, a: a, lda: transA ? m : k,
                   b: b, ldb: transB ? k : n, beta: 0.5, c: &c, ldc: n)
