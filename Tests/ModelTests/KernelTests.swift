@@ -229,6 +229,57 @@ import TestSupport
         }
     }
 
+    /// `scatter` (col2im) overwrites its samples' planes with exactly what zeroing them and
+    /// adding the columns term by term gave: each pixel's terms summed from 0 in the kernel's
+    /// order (kernel row pairs kh, kh + 2; within one, kw 1 then 3 onto even pixels, kw 0 then
+    /// 2 onto odd ones), bit for bit. The image starts as NaN, so a pixel left unwritten fails;
+    /// other samples' planes stay as they were. Widths with and without eight-lane blocks,
+    /// an odd width (its last pixel gets 0), -0 terms (a zeroed sum turns them into +0).
+    @Test(arguments: [(3, 3, 6, 7), (2, 2, 4, 38), (1, 3, 2, 2), (2, 2, 5, 20)])
+    func scatterIsTheZeroedSumBitForBit(_ shape: (Int, Int, Int, Int)) {
+        let (channels, batch, h, w) = shape
+        let ho = h / 2, wo = w / 2, samples = 1..<batch
+        let cols = samples.count * ho * wo
+        var col = Self.random(channels * 16 * cols, seed: 41)
+        for i in stride(from: 0, to: col.count, by: 7) { col[i] = -0.0 }
+        var image = [Float](repeating: .nan, count: channels * batch * h * w)
+        col.withUnsafeBufferPointer { cp in image.withUnsafeMutableBufferPointer { ip in
+            Im2Col.scatter(cp.baseAddress!, channels: channels, batch: batch, height: h, width: w,
+                           samples: samples, into: ip.baseAddress!, par: Parallelism(workers: 2))
+        } }
+        func term(_ c: Int, _ j: Int, _ kh: Int, _ kw: Int, _ oh: Int, _ ow: Int) -> Float {
+            col[(c * 16 + kh * 4 + kw) * cols + (j * ho + oh) * wo + ow]
+        }
+        var differing = 0
+        for c in 0..<channels {
+            for n in 0..<batch {
+                for ih in 0..<h {
+                    for iw in 0..<w {
+                        let got = image[((c * batch + n) * h + ih) * w + iw]
+                        guard samples.contains(n) else { if !got.isNaN { differing += 1 }; continue }
+                        let j = n - samples.lowerBound, i = iw / 2
+                        var sum: Float = 0
+                        if iw < 2 * wo {
+                            for kh in stride(from: (ih + 1) & 1, to: 4, by: 2) {
+                                let oh = (ih + 1 - kh) / 2
+                                guard oh >= 0, oh < ho else { continue }
+                                if iw % 2 == 0 {
+                                    sum += term(c, j, kh, 1, oh, i)
+                                    if i >= 1 { sum += term(c, j, kh, 3, oh, i - 1) }
+                                } else {
+                                    if i + 1 < wo { sum += term(c, j, kh, 0, oh, i + 1) }
+                                    sum += term(c, j, kh, 2, oh, i)
+                                }
+                            }
+                        }
+                        if got.bitPattern != sum.bitPattern { differing += 1 }
+                    }
+                }
+            }
+        }
+        #expect(differing == 0, "\(shape): \(differing) pixels differ from the zeroed sum")
+    }
+
     /// The activations' backward passes against central differences of their forward.
     @Test func activationGradientsMatchFiniteDifferences() throws {
         let x = Self.random(64, seed: 31).map { $0 * 4 }.filter { abs($0) > 1e-2 }  // away from the kinks

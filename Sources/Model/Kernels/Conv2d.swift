@@ -40,7 +40,6 @@ final class Conv2d {
         let k = inChannels * 16, pixels = (height / 2) * (width / 2)
         let chunk = Im2Col.samplesPerChunk(rows: k, pixelsPerSample: pixels, batch: batch)
         col.ensure(k * chunk * pixels)
-        if let dX { dX.update(repeating: 0, count: inChannels * batch * height * width) }
         for n0 in stride(from: 0, to: batch, by: chunk) {
             let n1 = Swift.min(batch, n0 + chunk), cols = (n1 - n0) * pixels
             Im2Col.gather(x, channels: inChannels, batch: batch, height: height, width: width,
@@ -52,8 +51,8 @@ final class Conv2d {
             gemm.multiply(transA: true, transB: false, m: k, n: cols, k: outChannels,
                   a: weight.value.pointer, lda: k, b: dOut + n0 * pixels, ldb: batch * pixels,
                   beta: 0, c: col.pointer, ldc: cols)
-            Im2Col.scatterAdd(col.pointer, channels: inChannels, batch: batch, height: height, width: width,
-                              samples: n0..<n1, into: dX, par: par)
+            Im2Col.scatter(col.pointer, channels: inChannels, batch: batch, height: height, width: width,
+                           samples: n0..<n1, into: dX, par: par)
         }
     }
 }

@@ -28,14 +28,13 @@ final class ConvTranspose2d {
         let outPlane = batch * 4 * pixels
         let chunk = Im2Col.samplesPerChunk(rows: rows, pixelsPerSample: pixels, batch: batch)
         col.ensure(rows * chunk * pixels)
-        out.update(repeating: 0, count: outChannels * outPlane)
         for n0 in stride(from: 0, to: batch, by: chunk) {
             let n1 = Swift.min(batch, n0 + chunk), cols = (n1 - n0) * pixels
             gemm.multiply(transA: true, transB: false, m: rows, n: cols, k: inChannels,
                   a: weight.value.pointer, lda: rows, b: x + n0 * pixels, ldb: batch * pixels,
                   beta: 0, c: col.pointer, ldc: cols)
-            Im2Col.scatterAdd(col.pointer, channels: outChannels, batch: batch, height: 2 * h, width: 2 * w,
-                              samples: n0..<n1, into: out, par: par)
+            Im2Col.scatter(col.pointer, channels: outChannels, batch: batch, height: 2 * h, width: 2 * w,
+                           samples: n0..<n1, into: out, par: par)
         }
         if let bias {
             for c in 0..<outChannels {

@@ -41,33 +41,46 @@ enum Im2Col {
         }
     }
 
-    /// Adds the columns back into the image (the adjoint of `gather`): `image` [C, N, H, W]
-    /// receives col[(c, kh, kw), (n, oh, ow)] at (c, n, 2*oh - 1 + kh, 2*ow - 1 + kw).
-    static func scatterAdd(_ col: UnsafePointer<Float>, channels: Int, batch: Int, height h: Int, width w: Int,
-                           samples: Range<Int>, into image: UnsafeMutablePointer<Float>, par: Parallelism) {
+    /// Sums the columns back into the image (the adjoint of `gather`): the planes of
+    /// `samples` in `image` [C, N, H, W] become, at (c, n, 2*oh - 1 + kh, 2*ow - 1 + kw), the sum
+    /// of col[(c, kh, kw), (n, oh, ow)]. Overwritten, not added to: each plane belongs to one
+    /// chunk of samples, so the callers need not zero the image first. Every pixel's sum starts
+    /// from its first term + 0, bit for bit the old zeroed image plus the same terms in the
+    /// same order (0 + x is x + 0, -0 included, and a sum that starts so is never -0).
+    static func scatter(_ col: UnsafePointer<Float>, channels: Int, batch: Int, height h: Int, width w: Int,
+                        samples: Range<Int>, into image: UnsafeMutablePointer<Float>, par: Parallelism) {
         let ho = h / 2, wo = w / 2
         let cols = samples.count * ho * wo
         forEachPlane(channels: channels, samples: samples, halfWidth: wo, par: par) { c, j, n, even, odd in
             let rows = col + c * 16 * cols
             let plane = image + (c * batch + n) * h * w
+            // No columns (a side under 2) or an odd width's last pixel: nothing lands there.
+            guard ho > 0, wo > 0 else { plane.update(repeating: 0, count: h * w); return }
+            if w & 1 == 1 { for ih in 0..<h { plane[ih * w + w - 1] = 0 } }
             for ih in 0..<h {
-                even.update(repeating: 0, count: wo)
-                odd.update(repeating: 0, count: wo)
-                // The (oh, kh) pairs that land on image row ih: 2*oh - 1 + kh = ih.
+                // The (oh, kh) pairs that land on image row ih: 2*oh - 1 + kh = ih (one or two).
+                var first = true
                 var kh = (ih + 1) & 1
                 while kh < 4 {
                     let oh = (ih + 1 - kh) / 2
                     if oh >= 0 && oh < ho {
                         let r0 = rows + (kh * 4) * cols + (j * ho + oh) * wo
                         let k0 = r0, k1 = r0 + cols, k2 = r0 + 2 * cols, k3 = r0 + 3 * cols
-                        add(k0 + 1, to: odd, count: wo - 1)
-                        add(k1, to: even, count: wo)
+                        if first {
+                            plusZero(k0 + 1, to: odd, count: wo - 1)
+                            odd[wo - 1] = 0
+                            plusZero(k1, to: even, count: wo)
+                            first = false
+                        } else {
+                            add(k0 + 1, to: odd, count: wo - 1)
+                            add(k1, to: even, count: wo)
+                        }
                         add(k2, to: odd, count: wo)
                         add(k3, to: even + 1, count: wo - 1)
                     }
                     kh += 2
                 }
-                interleaveAdd(even: even, odd: odd, to: plane + ih * w, count: wo)
+                interleave(even: even, odd: odd, to: plane + ih * w, count: wo)
             }
         }
     }
@@ -89,20 +102,19 @@ enum Im2Col {
         while i < count { even[i] = line[2 * i]; odd[i] = line[2 * i + 1]; i += 1 }
     }
 
-    /// line[2i] += even[i], line[2i + 1] += odd[i] for i < count.
+    /// line[2i] = even[i], line[2i + 1] = odd[i] for i < count.
     @inline(__always)
-    private static func interleaveAdd(even: UnsafePointer<Float>, odd: UnsafePointer<Float>,
-                                      to line: UnsafeMutablePointer<Float>, count: Int) {
+    private static func interleave(even: UnsafePointer<Float>, odd: UnsafePointer<Float>,
+                                   to line: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
         while i + 8 <= count {
             var pairs = SIMD16<Float>()
             pairs.evenHalf = even.load8(at: i)
             pairs.oddHalf = odd.load8(at: i)
-            let at = UnsafeMutableRawPointer(line + 2 * i)
-            at.storeBytes(of: at.loadUnaligned(as: SIMD16<Float>.self) + pairs, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(line + 2 * i).storeBytes(of: pairs, as: SIMD16<Float>.self)
             i += 8
         }
-        while i < count { line[2 * i] += even[i]; line[2 * i + 1] += odd[i]; i += 1 }
+        while i < count { line[2 * i] = even[i]; line[2 * i + 1] = odd[i]; i += 1 }
     }
 
     @inline(__always)
@@ -113,6 +125,18 @@ enum Im2Col {
             i += 8
         }
         while i < count { to[i] = from[i]; i += 1 }
+    }
+
+    /// to[i] = from[i] + 0 for i < count: the first term of a sum that used to start from 0
+    /// (+ 0 turns -0 into +0, as 0 + x did; the compiler may not drop it).
+    @inline(__always)
+    private static func plusZero(_ from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            to.store8(from.load8(at: i) + SIMD8<Float>(repeating: 0), at: i)
+            i += 8
+        }
+        while i < count { to[i] = from[i] + 0; i += 1 }
     }
 
     /// to[i] += from[i] for i < count.
