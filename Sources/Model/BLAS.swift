@@ -44,11 +44,11 @@ public struct Gemm: Sendable, Equatable {
     ///
     /// Every product is split across the threads by us, each part on a single-threaded
     /// library call. The libraries' own pools keep spinning between calls (OpenBLAS's
-    /// sched_yield loop, OpenMP's wait for oneDNN) and fight our elementwise threads: oneDNN
-    /// threading every product itself ran the small model at 98 against 207 samples/s, and
-    /// handing only the products above 2^30 multiply-adds to either library's threads was
-    /// slower for eval and no faster for training (docs/benchmarks.md). Splits the larger of
-    /// m and n; small products run inline.
+    /// sched_yield loop, OpenMP's wait for oneDNN) and fight our elementwise threads
+    /// (docs/benchmarks.md): oneDNN threading every product itself ran the small model at 98
+    /// against 207 samples/s; handing it only the products above 2^30 multiply-adds made
+    /// unet_256 steps 2-14 % slower; handing those to OpenBLAS's threads made eval 7 % slower
+    /// and training no faster. Splits the larger of m and n; small products run inline.
     func multiply(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                   a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                   beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {

@@ -22,8 +22,8 @@ import Testing
 
     /// The measured dense rate is a rate in GFLOP/s of the product asked for: above 0.05 and
     /// at most 3x the host's estimate (room for hosts that boost above the reported clock).
-    /// Catches a unit or FLOP count off by 10x or more, not a factor of 2. n = 1024 is 2^30
-    /// multiply-adds: the library's own threads, the path `bench train`'s 2048 takes.
+    /// Catches a unit or FLOP count off by 10x or more, not a factor of 2. n = 1024 takes the
+    /// same path as `bench train`'s 2048: split across the two threads by us.
     @Test func denseGemmRateIsAPlausibleRate() {
         let par = Parallelism(workers: 2)
         for engine in [GemmEngine.openblas, .onednn] {
