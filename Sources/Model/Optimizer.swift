@@ -110,22 +110,6 @@ public final class Optimizer {
     }
 }
 
-/// `torch.nn.utils.clip_grad_norm_`: the total L2 norm over every gradient (the norm of
-/// the per-tensor norms); when above `maxNorm`, every gradient is scaled by
-/// maxNorm / (norm + 1e-6). Returns the norm before clipping. (Training uses
-/// `Optimizer.apply(clippingGradientNormTo:)`, which scales as it steps.)
-@discardableResult
-public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Double, par: Parallelism = .allCores) -> Float {
-    let total = gradientNorm(parameters, par: par)
-    if let coef = clipFactor(norm: total, maxNorm: maxNorm) {
-        for p in parameters {
-            let g = p.grad.pointer
-            par.ranges(p.count, grain: 1 << 16) { range in for i in range { g[i] *= coef } }
-        }
-    }
-    return total
-}
-
 /// The total L2 norm of the gradients as `clip_grad_norm_` computes it: each tensor's norm
 /// rounded to float, then the norm of those. Squares are summed in double over fixed blocks
 /// of `normBlock` elements (four chains each, so the adds overlap), the blocks shared among

@@ -63,13 +63,25 @@ import Support
         #expect(throws: ModelError.self) { try b.load(tensors: tensors, metadata: hostile, source: "state") }
     }
 
+    /// `torch.nn.utils.clip_grad_norm_` as its own pass (the reference the fused
+    /// `apply(clippingGradientNormTo:)` is held to): every gradient scaled by the clip factor
+    /// when there is one. Returns the norm before clipping.
+    @discardableResult
+    static func clipGradientNorm(_ parameters: [Parameter], maxNorm: Double) -> Float {
+        let total = gradientNorm(parameters, par: .allCores)
+        if let coef = clipFactor(norm: total, maxNorm: maxNorm) {
+            for p in parameters { for i in 0..<p.count { p.grad[i] *= coef } }
+        }
+        return total
+    }
+
     @Test func clippingScalesToTheMaximumNorm() {
         let p = parameter([0, 0], grad: [3, 4])
-        let norm = clipGradientNorm([p], maxNorm: 1)
+        let norm = Self.clipGradientNorm([p], maxNorm: 1)
         #expect(norm == 5)
         #expect(abs(Double(p.grad[0]) - 0.6) < 1e-6 && abs(Double(p.grad[1]) - 0.8) < 1e-6)
         let small = parameter([0], grad: [0.5])
-        clipGradientNorm([small], maxNorm: 1)
+        Self.clipGradientNorm([small], maxNorm: 1)
         #expect(small.grad[0] == 0.5)
     }
 
@@ -129,7 +141,7 @@ import Support
         let optB = Optimizer(kind, parameters: [b], learningRate: 0.01, weightDecay: 0.1)
         for _ in 0..<2 {
             a.grad.copy(from: g)
-            let normA = clipGradientNorm([a], maxNorm: 1)
+            let normA = Self.clipGradientNorm([a], maxNorm: 1)
             optA.apply()
             let normB = optB.apply(clippingGradientNormTo: 1)
             #expect(normA == normB && normA > 1)
