@@ -117,37 +117,37 @@ enum Im2Col {
         while i < count { line[2 * i] = even[i]; line[2 * i + 1] = odd[i]; i += 1 }
     }
 
+    /// to[i] = from[i] for i < count.
     @inline(__always)
     private static func copy(_ from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i + 8 <= count {
-            to.store8(from.load8(at: i), at: i)
-            i += 8
-        }
-        while i < count { to[i] = from[i]; i += 1 }
+        combine(from, into: to, count: count, { _, f in f }, { _, f in f })
     }
 
     /// to[i] = from[i] + 0 for i < count: the first term of a sum that used to start from 0
     /// (+ 0 turns -0 into +0, as 0 + x did; the compiler may not drop it).
     @inline(__always)
     private static func plusZero(_ from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i + 8 <= count {
-            to.store8(from.load8(at: i) + SIMD8<Float>(repeating: 0), at: i)
-            i += 8
-        }
-        while i < count { to[i] = from[i] + 0; i += 1 }
+        combine(from, into: to, count: count, { _, f in f + SIMD8<Float>(repeating: 0) }, { _, f in f + 0 })
     }
 
     /// to[i] += from[i] for i < count.
     @inline(__always)
     private static func add(_ from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>, count: Int) {
+        combine(from, into: to, count: count, { t, f in t + f }, { t, f in t + f })
+    }
+
+    /// to[i] = op(to[i], from[i]) for i < count: eight at a time through `vector`, the rest
+    /// through `scalar`, the same single IEEE operation per element either way.
+    @inline(__always)
+    private static func combine(_ from: UnsafePointer<Float>, into to: UnsafeMutablePointer<Float>, count: Int,
+                                _ vector: (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>,
+                                _ scalar: (Float, Float) -> Float) {
         var i = 0
         while i + 8 <= count {
-            to.store8(to.load8(at: i) + from.load8(at: i), at: i)
+            to.store8(vector(to.load8(at: i), from.load8(at: i)), at: i)
             i += 8
         }
-        while i < count { to[i] += from[i]; i += 1 }
+        while i < count { to[i] = scalar(to[i], from[i]); i += 1 }
     }
 
     /// Runs `body(c, j, n, even, odd)` for every channel c (split across the threads) and
