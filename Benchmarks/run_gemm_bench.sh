@@ -21,14 +21,16 @@ cd "$(dirname "$0")"
 REPS=${1:-3}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-GEMM_SHAPES=${GEMM_SHAPES:-$WORK/gemm_shapes}
-[ -x "$GEMM_SHAPES" ] || gcc -O2 -fopenmp gemm_shapes.c -o "$GEMM_SHAPES" -lopenblas -ldnnl
-CONV=${CONV:-1}
-CONV_PRIMITIVES=${CONV_PRIMITIVES:-$WORK/conv_primitives}
-if [ "$CONV" = 1 ] && [ ! -x "$CONV_PRIMITIVES" ]; then gcc -O2 conv_primitives.c -o "$CONV_PRIMITIVES" -ldnnl; fi
-MATMUL=${MATMUL:-1}
-MATMUL_PRIMITIVE=${MATMUL_PRIMITIVE:-$WORK/matmul_primitive}
-if [ "$MATMUL" = 1 ] && [ ! -x "$MATMUL_PRIMITIVE" ]; then gcc -O2 -fopenmp matmul_primitive.c -o "$MATMUL_PRIMITIVE" -ldnnl; fi
+CONV=${CONV:-1} MATMUL=${MATMUL:-1}
+# timer VAR SOURCE LIBS...: VAR names the timer given, else one built from SOURCE into $WORK.
+timer() {
+  local var=$1 src=$2; shift 2
+  [ -n "${!var:-}" ] || printf -v "$var" '%s' "$WORK/${src%.c}"
+  [ -x "${!var}" ] || gcc -O2 -fopenmp "$src" -o "${!var}" "$@"
+}
+timer GEMM_SHAPES gemm_shapes.c -lopenblas -ldnnl
+[ "$CONV" = 1 ] && timer CONV_PRIMITIVES conv_primitives.c -ldnnl
+[ "$MATMUL" = 1 ] && timer MATMUL_PRIMITIVE matmul_primitive.c -ldnnl
 # num_downs ngf size batch; CONFIGS="8 64 256 8" (';' between several) picks some.
 IFS=';' read -r -a configs <<< "${CONFIGS:-6 16 64 32;7 64 128 16;8 64 256 8}"
 for cfg in "${configs[@]}"; do
