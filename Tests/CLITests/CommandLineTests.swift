@@ -41,6 +41,40 @@ import TestSupport
         #expect(sum <= step + 1e-3 && sum >= 0.9 * step - 1e-3, "phases \(sum) s against a step of \(step) s")
     }
 
+    /// Each engine calls its own library's product and never the other's, whatever the
+    /// host: the dynamic linker binds a library function lazily, at its first call, and
+    /// `LD_DEBUG=bindings` logs each binding with the library it resolved to. This holds on
+    /// hosts where the two libraries round alike, where comparing results could not tell.
+    @Test(arguments: ["openblas", "onednn", "auto"])
+    func eachEngineBindsOnlyItsOwnLibrary(_ gemm: String) throws {
+        let dir = try TemporaryFolder("ld-debug")
+        defer { dir.cleanup() }
+        var env = ProcessInfo.processInfo.environment
+        env["LD_BIND_NOW"] = nil  // binding at load time would bind every symbol, called or not
+        env["LD_DEBUG"] = "bindings"
+        env["LD_DEBUG_OUTPUT"] = dir.file("bindings").path
+        let r = try runProcess(try batvisionExecutable(), ["bench", "train", "--num_downs", "5", "--ngf", "2", "--size", "32",
+                                                           "--batch", "2", "--steps", "1", "--warmup", "0", "--threads", "2",
+                                                           "--gemm", gemm], environment: env)
+        #expect(r.status == 0, "\(r.output)")
+        let logs = try FileManager.default.contentsOfDirectory(at: dir.url, includingPropertiesForKeys: nil)
+        let text = try logs.map { try String(contentsOf: $0, encoding: .utf8) }.joined()
+        // The libraries `symbol` was bound to. Matched anywhere, not per line: the linker
+        // writes a binding in several pieces, which two threads binding at once interleave.
+        func bound(_ symbol: String) -> [String] {
+            let pattern = try! NSRegularExpression(pattern: "to (\\S+) \\[[0-9]+\\]: normal symbol `\(symbol)'")
+            return pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {
+                Range($0.range(at: 1), in: text).map { String(text[$0]) }
+            }
+        }
+        let avx512 = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.contains(" avx512f") ?? false
+        let engine = gemm == "auto" ? (avx512 ? "onednn" : "openblas") : gemm
+        let (own, other) = engine == "onednn" ? (("dnnl_sgemm", "libdnnl"), "cblas_sgemm") : (("cblas_sgemm", "libopenblas"), "dnnl_sgemm")
+        let ownBindings = bound(own.0)
+        #expect(!ownBindings.isEmpty && ownBindings.allSatisfy { $0.contains(own.1) }, "\(gemm): \(own.0) bound \(ownBindings)")
+        #expect(bound(other).isEmpty, "\(gemm): \(other) was called: \(bound(other))")
+    }
+
     @Test func ingestExitStatusSaysWhetherThereWereProblems() throws {
         let data = try SmallDataset(samples: 6)
         defer { data.dir.cleanup() }

@@ -79,11 +79,12 @@ import TestSupport
         #expect(maxAbsoluteError(dX, direct.dX) < 1e-5)
     }
 
-    /// The engine reaches the products: with each engine a conv's forward is, bit for bit,
-    /// its im2col columns times the weights on that library, and on this product the two
-    /// libraries round differently (about a quarter of the elements measured here), so a
-    /// conv wired to the wrong one fails.
-    @Test func eachEngineRunsItsOwnLibrary() throws {
+    /// With each engine a conv's forward is, bit for bit, its im2col columns times the
+    /// weights on that engine's library. Where the two libraries round alike (on some
+    /// AVX-512 hosts they agree on every element) this alone cannot tell them apart: that
+    /// each engine calls its own library, and never the other, is proved through the
+    /// dynamic linker in `CLITests.eachEngineBindsOnlyItsOwnLibrary`, on every host.
+    @Test func eachEngineIsItsLibrarysOwnProduct() throws {
         // 16 x 128 x 128 = 2^18 multiply-adds: one call of ours, and one thread of OpenBLAS's
         // whatever its global thread count (it threads only above 2^18), so bits are reproducible.
         let (cin, cout, n, h, w) = (8, 16, 2, 16, 16)
@@ -98,8 +99,6 @@ import TestSupport
               beta: 0, c: &byOpenBLAS, ldc: cols)
         dnnlSgemm(transA: false, transB: false, m: cout, n: cols, k: k, a: weights, lda: k, b: col.pointer, ldb: cols,
                   beta: 0, c: &byOneDNN, ldc: cols)
-        let differing = zip(byOpenBLAS, byOneDNN).filter { $0 != $1 }.count
-        try #require(differing > 0, "the libraries agree bit for bit here: this test cannot tell them apart")
         #expect(maxRelativeError(byOpenBLAS, byOneDNN) < 1e-5)
         for (engine, expected) in [(GemmEngine.openblas, byOpenBLAS), (.onednn, byOneDNN)] {
             let conv = Conv2d(name: "w", inChannels: cin, outChannels: cout, gemm: Gemm(engine, par: .allCores))
