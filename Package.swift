@@ -33,7 +33,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
     ],
     targets: [
@@ -46,12 +45,11 @@ let package = Package(
         // oneDNN ships no pkg-config file: the module map links libdnnl (and its libgomp).
         .systemLibrary(name: "CDNNL"),
         .systemLibrary(name: "CMalloc"),
+        // SHA-256 (every byte of a dataset is hashed at ingest, validate and featurize).
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto"),
 
-        .target(name: "Support", swiftSettings: tuned),
-        .target(name: "Ingest", dependencies: [
-            "Support", "CSndfile",
-            .product(name: "Crypto", package: "swift-crypto"),
-        ], swiftSettings: tuned),
+        .target(name: "Support", dependencies: ["COpenSSL"], swiftSettings: tuned),
+        .target(name: "Ingest", dependencies: ["Support", "CSndfile"], swiftSettings: tuned),
         .target(name: "Cache", dependencies: ["Ingest", "Support", "CHDF5", "CFFTW"], swiftSettings: tuned),
         .target(name: "Model", dependencies: ["Support", "COpenBLAS", "CDNNL"], swiftSettings: tuned),
         .target(name: "Train", dependencies: ["Cache", "Model"], swiftSettings: tuned),
@@ -64,7 +62,7 @@ let package = Package(
 
         // Fixture paths and comparison helpers shared by the test targets.
         .target(name: "TestSupport", dependencies: ["Ingest", "Support"], path: "Tests/TestSupport"),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "TestSupport"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Support", "TestSupport"]),
         .testTarget(name: "CacheTests", dependencies: ["Cache", "TestSupport"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport"]),
         .testTarget(name: "TrainTests", dependencies: ["Train", "TestSupport"]),

@@ -71,7 +71,7 @@ func returnLargeBlocksToTheKernel() {
     #endif
 }
 
-/// Prints to stderr.
+/// Prints to stderr, control characters escaped: a message may quote a file's bytes.
 func warn(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    FileHandle.standardError.write(Data((escapingControls(message, keepingLines: true) + "\n").utf8))
 }

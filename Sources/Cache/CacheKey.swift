@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import Support
 import Ingest
 
 /// Where the cache of one (manifest, feature config) pair lives:
@@ -43,11 +43,11 @@ public struct CacheLocation: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let configJSON = (try? encoder.encode(config)) ?? Data()
-        var hasher = SHA256()
-        hasher.update(data: Data("batvision-cache-v\(schemaVersion)\(dspVersion > 1 ? "-dsp\(dspVersion)" : "")|".utf8))
-        hasher.update(data: configJSON)
-        hasher.update(data: Data("|\(manifestDigest)".utf8))
-        return hasher.finalize().prefix(8).map { String(format: "%02x", $0) }.joined()
+        let hasher = SHA256Hasher()
+        hasher.update(Data("batvision-cache-v\(schemaVersion)\(dspVersion > 1 ? "-dsp\(dspVersion)" : "")|".utf8))
+        hasher.update(configJSON)
+        hasher.update(Data("|\(manifestDigest)".utf8))
+        return hasher.finalizeHex(prefix: 8)
     }
 }
 

@@ -190,20 +190,41 @@ public enum CacheMerge {
     /// trusted from an attribute.
     static func checkSources(of file: HDF5File, at path: URL) throws {
         let folder = path.deletingLastPathComponent()
-        var sources = Set<String>()
+        let resolvedFolder = folder.resolvingSymlinksInPath().path
+        func refuse(_ reason: String) -> CacheError { .cacheMismatch(path: path.path, reason: reason) }
+        var sources: [String: Set<String>] = [:]  // file -> the datasets read from it
+        var readers: [String: String] = [:]       // "file:dataset" -> the virtual dataset reading it
         for split in Split.allCases {
             for name in [FeatureCacheSchema.audio(split), FeatureCacheSchema.depth(split), FeatureCacheSchema.sample(split)] where file.exists(name) {
-                sources.formUnion(try file.openDataset(name).virtualSourceFiles)
+                for source in try file.openDataset(name).virtualSources {
+                    sources[source.file, default: []].insert(source.dataset)
+                    readers["\(source.file):\(source.dataset)"] = name
+                }
             }
         }
-        for rel in sources.sorted() {
+        for rel in sources.keys.sorted() {
             guard !rel.isEmpty, !rel.hasPrefix("/"), rel != ".", !rel.split(separator: "/").contains("..") else {
-                throw CacheError.cacheMismatch(path: path.path, reason: "a virtual dataset reads '\(clipped(rel))', outside the cache's folder: refused")
+                throw refuse("a virtual dataset reads \(quoted(rel)), outside the cache's folder: refused")
             }
             let url = folder.appendingPathComponent(rel)
+            let resolved = url.resolvingSymlinksInPath().path
+            guard resolved.hasPrefix(resolvedFolder + "/") else {
+                throw refuse("a virtual dataset reads \(quoted(rel)), a link to \(quoted(resolved)) outside the cache's folder: refused")
+            }
             guard FileManager.default.fileExists(atPath: url.path),
                   let source = try? HDF5File(path: url.path, mode: .readOnly), source.intAttribute("complete") == 1 else {
-                throw CacheError.cacheMismatch(path: path.path, reason: "this merged cache reads \(rel), which is missing or unfinished: restore the shard, or featurize and merge again")
+                throw refuse("this merged cache reads \(rel), which is missing or unfinished: restore the shard, or featurize and merge again")
+            }
+            // What HDF5 reads through the virtual dataset must itself be stored in the source file.
+            for dataset in sources[rel, default: []].sorted() {
+                let reader = readers["\(rel):\(dataset)"] ?? "?"
+                let opened: HDF5Dataset
+                do { opened = try source.openDataset(dataset) } catch {
+                    throw refuse("\(reader) reads \(quoted(rel)):\(quoted(dataset)), which is not a dataset stored in that file (\(plainReason(error))): refused")
+                }
+                guard !opened.isVirtual else {
+                    throw refuse("\(reader) reads \(quoted(rel)):\(quoted(dataset)), itself a virtual dataset (a shard holds its data): refused")
+                }
             }
         }
     }

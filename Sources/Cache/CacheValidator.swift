@@ -75,7 +75,13 @@ public struct CacheValidator {
         var findings: [String] = []
         for (_, sample) in picks {
             guard let index = manifest.samples(in: sample.split).firstIndex(where: { $0.id == sample.id }) else { continue }
-            let (a, d) = try featurizer.features(of: sample, extractor: extractor, workspace: ws)
+            let a: [Float], d: [Float]
+            do {
+                (a, d) = try featurizer.features(of: sample, extractor: extractor, workspace: ws)
+            } catch let CacheError.changedSince(_, files) {
+                findings += files.map { "\($0.sample): \($0.path) changed since ingest (its SHA-256 differs from the manifest's): the cache cannot be rechecked against it" }
+                continue
+            }
             let stored = try cache.sample(sample.split, index)
             if stored.audio != a { findings.append("\(sample.id): stored audio features differ from a recomputation") }
             if stored.depth != d { findings.append("\(sample.id): stored depth differs from a recomputation") }

@@ -29,6 +29,8 @@ public struct Featurizer {
     public var afterBatch: ((Int) -> Void)?
     /// Compute only this shard of the samples.
     public var shard: ShardSpec?
+    /// The manifest's file, for messages.
+    public var manifestPath: String?
 
     public init(manifest: Manifest, root: DatasetRoot, config: FeatureConfig, cacheDir: URL) {
         self.manifest = manifest
@@ -90,6 +92,9 @@ public struct Featurizer {
         let fm = FileManager.default
         let start = Date()
         let files = self.files
+        // A finished file is only ever read (it appears whole, by rename): reusing it needs
+        // no write lock, so a cache on a read-only file system is reused as it is.
+        if !force, fm.fileExists(atPath: files.file.path) { return try reuse(files.file) }
         let lock = try FileLock(files.lock, purpose: "writing this \(shard == nil ? "cache" : "shard")")
         defer { lock.release() }
         if let shard { try checkSiblingShards(shard) }
@@ -100,6 +105,7 @@ public struct Featurizer {
                 }
             }
         }
+        // Finished by another featurize between the check above and the lock.
         if fm.fileExists(atPath: files.file.path) { return try reuse(files.file) }
         let splits = samplesToWrite()
         try checkAudioLengths(splits.values.flatMap { $0 })
@@ -323,8 +329,17 @@ public struct Featurizer {
                 }
             }
         }
+        // Every changed sample of the batch is named, not only the first.
+        let changed = errors.compactMap { error -> [CacheError.ChangedFile]? in
+            if case let .changedSince(_, files)? = error as? CacheError { return files }
+            return nil
+        }.flatMap { $0 }
+        if !changed.isEmpty { throw CacheError.changedSince(manifest: manifestName, files: changed) }
         if let error = errors.compactMap({ $0 }).first { throw error }
     }
+
+    /// How errors name the manifest (its file, where the caller said).
+    var manifestName: String { manifestPath ?? "the manifest" }
 
     /// Reads one sample's files and computes its audio features and depth target into
     /// `audio` and `depth`, with the workspace's buffers.
@@ -341,6 +356,11 @@ public struct Featurizer {
             }
             guard n == record.bytes else {
                 throw CacheError.sample(id: sample.id, reason: "\(record.path) is \(n) bytes, the manifest says \(record.bytes): the dataset changed since ingest (run `batvision validate`)")
+            }
+            // Every byte is read anyway: the cache holds only what ingest hashed.
+            let digest = buffer.withUnsafeBytes { sha256Hex(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            guard digest == record.sha256 else {
+                throw CacheError.changedSince(manifest: manifestName, files: [.init(sample: sample.id, path: record.path)])
             }
             return n
         }

@@ -23,14 +23,15 @@ public struct DatasetCard {
         ["| quantity | min | p5 | median | p95 | max |", "|---|---|---|---|---|---|",
          row("audio length", "s", g.audioSeconds), row("RMS", "full scale", g.rms, digits: 4), row("peak", "full scale", g.peak, digits: 4),
          row("clipped samples", "fraction", g.clippedFraction, digits: 5), row("echo onset", "ms", g.onsetMs, digits: 2),
-         row("valid depth", "fraction of pixels", g.depthValidFraction), row("depth", "m", g.depthMetres, digits: 2)]
+         row("valid depth", "fraction of pixels", g.depthValidFraction), row("depth", "m", g.depthMetres, digits: 3)]
     }
 
     /// The Markdown card.
     public func markdown() -> String {
         var lines = ["# Dataset card: \(stats.dataset)", "",
                      "Manifest `\(manifestPath)` (digest `\(stats.manifestDigest.prefix(16))`), \(stats.all.samples) samples. "
-                     + "Onset: first sample at least \(stats.onsetThreshold) of the recording's peak; clipped: |x| >= \(stats.clipLevel).", "",
+                     + "Onset: first sample at least \(stats.onsetThreshold) of the recording's peak; clipped: |x| >= \(stats.clipLevel). "
+                     + "Depth: every valid pixel (\(stats.all.depthValidPixels) of \(stats.all.depthPixels)), nothing sampled; min and max exact, quantiles to the millimetre.", "",
                      "## Samples", "", "| split | samples |", "|---|---|"]
         for (split, g) in stats.perSplit.sorted(by: { $0.key < $1.key }) { lines.append("| \(split) | \(g.samples) |") }
         if !stats.perLocation.isEmpty {
@@ -60,9 +61,15 @@ public struct DatasetCard {
         var lines = ["stats: \(a.samples) samples of \(stats.dataset) (" + stats.perSplit.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.samples)" }.joined(separator: ", ") + ")"]
         lines.append("  audio \(Self.f(a.audioSeconds.median, 4)) s median; RMS \(Self.f(a.rms.median, 4)); peak \(Self.f(a.peak.max, 4)) max; clipped \(Self.f(a.clippedFraction.max, 5)) max")
         lines.append("  echo onset \(Self.f(a.onsetMs.min, 2))-\(Self.f(a.onsetMs.max, 2)) ms (median \(Self.f(a.onsetMs.median, 2)) ms = \(Int((a.onsetMs.median * 44.1).rounded())) samples at 44.1 kHz)")
-        lines.append("  valid depth \(Self.f(a.depthValidFraction.median)) median; depth \(Self.f(a.depthMetres.min, 2))-\(Self.f(a.depthMetres.max, 2)) m")
+        lines.append("  valid depth \(Self.f(a.depthValidFraction.median)) median; depth \(Self.f(a.depthMetres.min, 3))-\(Self.f(a.depthMetres.max, 3)) m over all \(a.depthValidPixels) valid pixels (of \(a.depthPixels))")
         lines.append("  duplicates: \(stats.duplicates.count); across splits (leakage): \(stats.leakage.count)")
-        for d in stats.leakage.prefix(10) { lines.append("finding    leakage: \(d.kind) of \(d.samples.joined(separator: ", ")) is in \(d.splits.joined(separator: " and "))") }
+        // Counts and the first few ids: a map shared by thousands of samples would be a line
+        // of hundreds of KB. stats.json keeps every id.
+        for d in stats.leakage.prefix(10) {
+            let shown = d.samples.prefix(5).joined(separator: ", ") + (d.samples.count > 5 ? ", ... (all in stats.json)" : "")
+            lines.append("finding    leakage: \(d.kind) of \(d.samples.count) samples (\(shown)) is in \(d.splits.joined(separator: " and "))")
+        }
+        if stats.leakage.count > 10 { lines.append("finding    leakage: \(stats.leakage.count - 10) more shared \(stats.leakage.count - 10 == 1 ? "file" : "files") across splits (all in stats.json)") }
         return lines.joined(separator: "\n")
     }
 
@@ -90,7 +97,7 @@ public struct DatasetCard {
         try chart("onset_ms.png", title: "echo onset per recording", x: "onset (ms)") { $0.onsetMs }
         try chart("rms.png", title: "recording loudness", x: "rms (full scale)") { $0.rms }
         try chart("depth_valid_fraction.png", title: "depth maps: share of valid pixels", x: "valid fraction") { $0.depthValidFraction }
-        let depth = HistogramChart(title: "depth of valid pixels (all samples)", xLabel: "depth (m)", yLabel: "pixels (sampled)",
+        let depth = HistogramChart(title: "depth of valid pixels (all samples)", xLabel: "depth (m)", yLabel: "pixels",
                                    start: 0, binWidth: stats.histogramBinMetres,
                                    series: [("all", stats.all.depthHistogram.map(Double.init))])
         try save("depth_histogram.png", try depth.render().pngData())

@@ -40,7 +40,8 @@ public enum AudioDecoder {
     public static func decode(_ raw: UnsafeRawBufferPointer, path: String, into clip: inout AudioClip,
                               scratch interleaved: inout [Float]) throws {
         func fail(_ reason: String) -> IngestError { .audio(path: path, reason: reason) }
-        if raw.count >= 12, raw.prefix(4).elementsEqual("RIFF".utf8), raw[8..<12].elementsEqual("WAVE".utf8) {
+        if raw.count >= 12, raw.prefix(4).elementsEqual("RIFF".utf8) || raw.prefix(4).elementsEqual("RF64".utf8),
+           raw[8..<12].elementsEqual("WAVE".utf8) {
             try WAVChunks.check(raw, path: path)
         }
         let source = MemorySource(raw)
@@ -157,28 +158,58 @@ private final class MemorySource {
     }
 }
 
-/// RIFF/WAVE chunk sizes must agree with the file's length; libsndfile quietly reads a
-/// truncated file as a shorter one, so a cut-off download would pass unnoticed.
+/// RIFF/WAVE and RF64 chunk sizes must agree with the file's length; libsndfile quietly
+/// reads a truncated file as a shorter one, so a cut-off download would pass unnoticed.
+/// RF64 (files over 4 GB) keeps the real sizes in its `ds64` chunk: the RIFF size, the
+/// data size and the frame count there are held to the file too.
 enum WAVChunks {
     static func check(_ data: UnsafeRawBufferPointer, path: String) throws {
-        func u32(_ at: Int) -> Int {
-            Int(data[at]) | Int(data[at + 1]) << 8 | Int(data[at + 2]) << 16 | Int(data[at + 3]) << 24
+        func fail(_ reason: String) -> IngestError { .audio(path: path, reason: reason) }
+        func u16(_ at: Int) -> Int { Int(data[at]) | Int(data[at + 1]) << 8 }
+        func u32(_ at: Int) -> Int { u16(at) | u16(at + 2) << 16 }
+        // ds64's 64-bit sizes, as unsigned values that cannot overflow an Int compare.
+        func u64(_ at: Int) -> UInt64 { UInt64(u32(at)) | UInt64(u32(at + 4)) << 32 }
+        let isRF64 = data.prefix(4).elementsEqual("RF64".utf8)
+        var ds64: (riff: UInt64, data: UInt64, frames: UInt64)?
+        if isRF64 {
+            guard data.count >= 20 + 28, data[12..<16].elementsEqual("ds64".utf8), u32(16) >= 28 else {
+                throw fail("an RF64 file must start with a 'ds64' chunk of at least 28 bytes")
+            }
+            ds64 = (u64(20), u64(28), u64(36))
+            guard ds64!.riff <= UInt64(data.count - 8) else {
+                throw fail("truncated: the RF64 ds64 chunk declares a RIFF size of \(ds64!.riff) bytes, only \(data.count - 8) follow the header")
+            }
+        } else {
+            let riffSize = u32(4)
+            if riffSize + 8 > data.count {
+                throw fail("truncated: RIFF header declares \(riffSize + 8) bytes, the file has \(data.count)")
+            }
         }
-        let riffSize = u32(4)
-        if riffSize + 8 > data.count {
-            throw IngestError.audio(path: path, reason: "truncated: RIFF header declares \(riffSize + 8) bytes, the file has \(data.count)")
-        }
+        var blockAlign = 0
         var offset = 12
         while offset + 8 <= data.count {
-            let size = u32(offset + 4)
-            let isData = data[offset..<(offset + 4)].elementsEqual("data".utf8)
-            if offset + 8 + size > data.count {
-                throw IngestError.audio(path: path, reason: "truncated: chunk at byte \(offset) declares \(size) bytes, only \(data.count - offset - 8) follow")
+            var size = u32(offset + 4)
+            let id = data[offset..<(offset + 4)]
+            let isData = id.elementsEqual("data".utf8)
+            if isData, let ds64, size == 0xFFFF_FFFF {
+                guard ds64.data <= UInt64(data.count - offset - 8) else {
+                    throw fail("truncated: the RF64 ds64 chunk declares \(ds64.data) data bytes, only \(data.count - offset - 8) follow")
+                }
+                size = Int(ds64.data)
             }
-            if isData { return }
+            if offset + 8 + size > data.count {
+                throw fail("truncated: chunk at byte \(offset) declares \(size) bytes, only \(data.count - offset - 8) follow")
+            }
+            if id.elementsEqual("fmt ".utf8), size >= 16 { blockAlign = u16(offset + 8 + 12) }
+            if isData {
+                if let ds64, blockAlign > 0, ds64.frames != 0, ds64.frames != UInt64(size / blockAlign) {
+                    throw fail("the RF64 ds64 chunk declares \(ds64.frames) frames, the data chunk holds \(size / blockAlign)")
+                }
+                return
+            }
             offset += 8 + size + (size & 1)
         }
-        throw IngestError.audio(path: path, reason: "no 'data' chunk in the WAVE file")
+        throw fail("no 'data' chunk in the WAVE file")
     }
 }
 

@@ -10,6 +10,10 @@ public struct DatasetStatistics: Codable, Sendable {
         public var count: Int
         public var min: Double, p05: Double, median: Double, p95: Double, max: Double, mean: Double
 
+        public init(count: Int, min: Double, p05: Double, median: Double, p95: Double, max: Double, mean: Double) {
+            (self.count, self.min, self.p05, self.median, self.p95, self.max, self.mean) = (count, min, p05, median, p95, max, mean)
+        }
+
         public init(_ values: [Double]) {
             let v = values.filter(\.isFinite).sorted()
             count = v.count
@@ -32,9 +36,15 @@ public struct DatasetStatistics: Codable, Sendable {
         public var clippedFraction: Distribution
         public var onsetMs: Distribution
         public var depthValidFraction: Distribution
+        /// Over every valid pixel of every map: min, max and mean exact, the quantiles those
+        /// of the pixels' depths rounded down to whole millimetres (exact for V2's uint16
+        /// millimetres), nothing sampled.
         public var depthMetres: Distribution
         /// Valid depth pixels per `histogramBinMetres` bin from 0 (the last bin holds the rest).
         public var depthHistogram: [Int]
+        /// Valid and all depth pixels of the group's maps.
+        public var depthValidPixels: Int
+        public var depthPixels: Int
     }
 
     /// The same bytes under several samples.
@@ -78,40 +88,150 @@ public struct DatasetStatistics: Codable, Sendable {
         public var location: String?
         public var seconds = 0.0, rms = 0.0, peak = 0.0, clipped = 0.0, onsetMs = Double.nan
         public var validFraction = 0.0
-        public var depths: [Double] = []   // valid depth in metres, subsampled
     }
 
-    /// Measures every sample of `manifest` (files read from `root`) on every core.
-    public static func compute(manifest: Manifest, root: DatasetRoot, onsetThreshold: Double = 0.1, clipLevel: Double = 0.999,
-                               histogramBinMetres: Double = 0.5, parallelism: Parallelism = .allCores) throws -> DatasetStatistics {
-        let outcomes = parallelism.map(manifest.samples.count) { i -> Result<SampleMeasures, Error> in
-            Result { try measure(manifest.samples[i], kind: manifest.dataset, root: root, onsetThreshold: onsetThreshold, clipLevel: clipLevel) }
+    /// Valid depth pixels counted without keeping them: exact count, extremes and sum, and a
+    /// histogram of whole millimetres (65.535 m and deeper share the last bin, their own
+    /// maximum still exact), from which the quantiles come. Groups of samples add tallies,
+    /// so `stats` holds a few of these per thread, never the pixels.
+    public struct DepthTally: Sendable {
+        public static let millimetreBins = 65_536
+        public var valid = 0, total = 0
+        public var min = Double.infinity, max = -Double.infinity, sum = 0.0
+        public var millimetres = [Int](repeating: 0, count: DepthTally.millimetreBins)
+        /// The bins that may be non-zero: adding and clearing touch only these.
+        var used = 0..<0
+
+        public init() {}
+
+        /// Adds one map's pixels (millimetres as stored; 0, negative, NaN and inf are invalid).
+        mutating func add(_ depth: [Float]) {
+            total += depth.count
+            var lo = used.isEmpty ? Self.millimetreBins : used.lowerBound, hi = used.isEmpty ? 0 : used.upperBound
+            for v in depth where v.isFinite && v > 0 {
+                let d = Double(v)
+                valid += 1
+                min = Swift.min(min, d)
+                max = Swift.max(max, d)
+                sum += d
+                let bin = Swift.min(Int(d), Self.millimetreBins - 1)
+                millimetres[bin] += 1
+                lo = Swift.min(lo, bin)
+                hi = Swift.max(hi, bin + 1)
+            }
+            if lo < hi { used = lo..<hi }
         }
-        let measures = try outcomes.map { try $0.get() }
-        func group(_ m: [SampleMeasures]) -> Group {
-            let depths = m.flatMap(\.depths)
-            // At most 400 bins; deeper (or absurd) depth joins the last one.
-            let top = Swift.min(400.0, Swift.max(1, ((depths.max() ?? 0) / histogramBinMetres).rounded(.up)))
-            var histogram = [Int](repeating: 0, count: Int(top))
-            for d in depths { histogram[Int(Swift.min(Double(histogram.count - 1), Swift.max(0, d / histogramBinMetres)))] += 1 }
+
+        mutating func add(_ other: DepthTally) {
+            valid += other.valid
+            total += other.total
+            min = Swift.min(min, other.min)
+            max = Swift.max(max, other.max)
+            sum += other.sum
+            guard !other.used.isEmpty else { return }
+            for i in other.used { millimetres[i] += other.millimetres[i] }
+            used = used.isEmpty ? other.used : Swift.min(used.lowerBound, other.used.lowerBound)..<Swift.max(used.upperBound, other.used.upperBound)
+        }
+
+        /// Back to empty, keeping the histogram's storage.
+        mutating func clear() {
+            for i in used { millimetres[i] = 0 }
+            (valid, total, min, max, sum, used) = (0, 0, .infinity, -.infinity, 0, 0..<0)
+        }
+
+        /// In metres: exact min, max and mean; quantiles by the same nearest rank as
+        /// `Distribution`, read off the millimetre histogram.
+        var distribution: Distribution {
+            guard valid > 0 else { return Distribution([]) }
+            func quantile(_ f: Double) -> Double {
+                let rank = Swift.min(valid - 1, Int((f * Double(valid - 1)).rounded()))
+                var seen = 0
+                for (bin, n) in millimetres.enumerated() {
+                    seen += n
+                    // The extremes' own bins hold the extremes themselves.
+                    if seen > rank { return rank == 0 ? min / 1000 : (rank == valid - 1 ? max / 1000 : Double(bin) / 1000) }
+                }
+                return max / 1000
+            }
+            return Distribution(count: valid, min: min / 1000, p05: quantile(0.05), median: quantile(0.5), p95: quantile(0.95),
+                                max: max / 1000, mean: sum / Double(valid) / 1000)
+        }
+
+        /// Valid pixels per `binMetres` bin from 0; at most 400 bins, the last holding the rest.
+        func histogram(binMetres: Double) -> [Int] {
+            guard valid > 0 else { return [0] }
+            let top = Int(Swift.min(400.0, Swift.max(1, (max / 1000 / binMetres).rounded(.up))))
+            var out = [Int](repeating: 0, count: top)
+            for (bin, n) in millimetres.enumerated() where n != 0 {
+                out[Swift.min(top - 1, Int(Double(bin) / 1000 / binMetres))] += n
+            }
+            return out
+        }
+    }
+
+    /// Measures every sample of `manifest` (files read from `root`) on every core. Memory
+    /// holds one small summary per sample and, per thread, the groups' depth tallies, never
+    /// the samples' pixels: flat in the dataset's size. `progress` is told of each sample.
+    public static func compute(manifest: Manifest, root: DatasetRoot, onsetThreshold: Double = 0.1, clipLevel: Double = 0.999,
+                               histogramBinMetres: Double = 0.5, parallelism: Parallelism = .allCores,
+                               progress: ProgressReporter? = nil) throws -> DatasetStatistics {
+        let n = manifest.samples.count
+        let workers = Swift.max(1, Swift.min(parallelism.workers, n))
+        var summaries = [SampleSummary?](repeating: nil, count: n)
+        var errors = [Error?](repeating: nil, count: n)
+        // "all", "split:<name>", "location:<name>" -> tally, one dictionary per thread.
+        var threadTallies = [[String: DepthTally]](repeating: [:], count: workers)
+        let queue = IndexQueue()
+        summaries.withUnsafeMutableBufferPointer { out in
+            errors.withUnsafeMutableBufferPointer { errs in
+                threadTallies.withUnsafeMutableBufferPointer { tallies in
+                    let (out, errs, tallies) = (out, errs, tallies)  // each slot written by one thread
+                    DispatchQueue.concurrentPerform(iterations: workers) { w in
+                        var sampleDepth = DepthTally()
+                        while let i = queue.take(below: n) {
+                            defer { progress?.advance() }
+                            do {
+                                let m = try measure(manifest.samples[i], kind: manifest.dataset, root: root, onsetThreshold: onsetThreshold,
+                                                    clipLevel: clipLevel, depth: &sampleDepth)
+                                for key in ["all", "split:\(m.split.rawValue)"] + (m.location.map { ["location:\($0)"] } ?? []) {
+                                    tallies[w][key, default: DepthTally()].add(sampleDepth)
+                                }
+                                sampleDepth.clear()
+                                out[i] = SampleSummary(id: m.id, split: m.split.rawValue, location: m.location, seconds: m.seconds, rms: m.rms,
+                                                       peak: m.peak, clippedFraction: m.clipped, onsetMs: m.onsetMs.isNaN ? nil : m.onsetMs,
+                                                       depthValidFraction: m.validFraction)
+                            } catch {
+                                errs[i] = error
+                                sampleDepth.clear()
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let error = errors.first(where: { $0 != nil }) ?? nil { throw error }
+        let samples = summaries.compactMap { $0 }
+        var tallies: [String: DepthTally] = [:]
+        for perThread in threadTallies { for (key, t) in perThread { tallies[key, default: DepthTally()].add(t) } }
+        func group(_ m: [SampleSummary], _ key: String) -> Group {
+            let depth = tallies[key] ?? DepthTally()
             return Group(samples: m.count, audioSeconds: Distribution(m.map(\.seconds)), rms: Distribution(m.map(\.rms)),
-                         peak: Distribution(m.map(\.peak)), clippedFraction: Distribution(m.map(\.clipped)),
-                         onsetMs: Distribution(m.map(\.onsetMs)), depthValidFraction: Distribution(m.map(\.validFraction)),
-                         depthMetres: Distribution(depths), depthHistogram: histogram)
+                         peak: Distribution(m.map(\.peak)), clippedFraction: Distribution(m.map(\.clippedFraction)),
+                         onsetMs: Distribution(m.map { $0.onsetMs ?? .nan }), depthValidFraction: Distribution(m.map(\.depthValidFraction)),
+                         depthMetres: depth.distribution, depthHistogram: depth.histogram(binMetres: histogramBinMetres),
+                         depthValidPixels: depth.valid, depthPixels: depth.total)
         }
         var perSplit: [String: Group] = [:], perLocation: [String: Group] = [:]
         for split in Split.allCases {
-            let m = measures.filter { $0.split == split }
-            if !m.isEmpty { perSplit[split.rawValue] = group(m) }
+            let m = samples.filter { $0.split == split.rawValue }
+            if !m.isEmpty { perSplit[split.rawValue] = group(m, "split:\(split.rawValue)") }
         }
-        for location in Set(measures.compactMap(\.location)) { perLocation[location] = group(measures.filter { $0.location == location }) }
+        for location in Set(samples.compactMap(\.location)) {
+            perLocation[location] = group(samples.filter { $0.location == location }, "location:\(location)")
+        }
         return DatasetStatistics(dataset: manifest.dataset.rawValue, manifestDigest: manifest.digest, onsetThreshold: onsetThreshold,
-                                 clipLevel: clipLevel, histogramBinMetres: histogramBinMetres, all: group(measures),
-                                 perSplit: perSplit, perLocation: perLocation, duplicates: duplicates(manifest),
-                                 samples: measures.map { SampleSummary(id: $0.id, split: $0.split.rawValue, location: $0.location,
-                                                                       seconds: $0.seconds, rms: $0.rms, peak: $0.peak,
-                                                                       clippedFraction: $0.clipped, onsetMs: $0.onsetMs.isNaN ? nil : $0.onsetMs,
-                                                                       depthValidFraction: $0.validFraction) })
+                                 clipLevel: clipLevel, histogramBinMetres: histogramBinMetres, all: group(samples, "all"),
+                                 perSplit: perSplit, perLocation: perLocation, duplicates: duplicates(manifest), samples: samples)
     }
 
     /// Samples sharing audio or depth bytes (by the manifest's SHA-256).
@@ -131,9 +251,9 @@ public struct DatasetStatistics: Codable, Sendable {
         return out.sorted { ($0.leaks ? 0 : 1, $0.kind, $0.samples.first ?? "") < ($1.leaks ? 0 : 1, $1.kind, $1.samples.first ?? "") }
     }
 
-    /// Reads one sample's files and measures them.
+    /// Reads one sample's files and measures them; its depth pixels are added to `depth`.
     static func measure(_ sample: SampleRecord, kind: DatasetKind, root: DatasetRoot, onsetThreshold: Double,
-                        clipLevel: Double) throws -> SampleMeasures {
+                        clipLevel: Double, depth tally: inout DepthTally) throws -> SampleMeasures {
         var m = SampleMeasures(id: sample.id, split: sample.split, location: sample.location)
         let ears = kind.audioFilesPerSample
         guard sample.audio.count == ears else {
@@ -168,11 +288,8 @@ public struct DatasetStatistics: Codable, Sendable {
             m.onsetMs = Double(first) / Double(sample.audioInfo.sampleRate > 0 ? sample.audioInfo.sampleRate : 44100) * 1000
         }
         let depth = try NPYArray(contentsOf: try root.checkedURL(relative: sample.depth.path)).floats()
-        let valid = depth.filter { $0.isFinite && $0 > 0 }
-        m.validFraction = depth.isEmpty ? 0 : Double(valid.count) / Double(depth.count)
-        // At most ~4096 valid pixels per map for the distributions and histogram.
-        let step = Swift.max(1, valid.count / 4096)
-        m.depths = stride(from: 0, to: valid.count, by: step).map { Double(valid[$0]) / 1000 }
+        tally.add(depth)
+        m.validFraction = depth.isEmpty ? 0 : Double(tally.valid) / Double(depth.count)
         return m
     }
 }

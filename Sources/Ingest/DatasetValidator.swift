@@ -56,8 +56,11 @@ public struct DatasetValidator {
     }
 
     func check(_ record: FileRecord) -> Outcome {
-        let url = root.url(relative: record.path)
-        guard FileManager.default.fileExists(atPath: url.path) else { return .missing }
+        switch PathStatus(root.url(relative: record.path)) {
+        case .exists: break
+        case .missing: return .missing
+        case let .unreachable(why): return .unreadable(why)
+        }
         let data: Data
         do { data = try readFile(try root.checkedURL(relative: record.path)) } catch { return .unreadable("\(error)") }
         if data.count != record.bytes { return .changed("size \(data.count) bytes, manifest says \(record.bytes)") }

@@ -76,8 +76,13 @@ public struct Ingestor {
     /// A listed file's record (size, SHA-256) and bytes, or nil with the problem recorded.
     func load(_ rel: String, _ findings: inout Findings) -> (FileRecord, Data)? {
         let url = root.url(relative: rel)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            findings.add(.missingFile, rel, "\(rel) does not exist (listed in \(findings.ref.csv), line \(findings.ref.line))")
+        switch PathStatus(url) {
+        case .exists: break
+        case .missing:
+            findings.add(.missingFile, rel, "\(clipped(rel, limit: 300)) does not exist (listed in \(findings.ref.csv), line \(findings.ref.line))")
+            return nil
+        case let .unreachable(why):
+            findings.add(.unreadable, rel, "\(clipped(rel, limit: 300)) cannot be reached: \(why) (listed in \(findings.ref.csv), line \(findings.ref.line))")
             return nil
         }
         do {
@@ -97,6 +102,7 @@ public struct Ingestor {
             if clip.channels != 2 { findings.add(.inconsistent, rel, "\(rel): \(clip.channels) channel(s), expected 2 (binaural)") }
             if clip.sampleRate != Self.sampleRate { findings.add(.inconsistent, rel, "\(rel): sample rate \(clip.sampleRate) Hz, expected \(Self.sampleRate)") }
             if clip.frames == 0 { findings.add(.corruptAudio, rel, "\(rel): no audio frames") }
+            if let why = Self.nonFinite(clip.samples) { findings.add(.corruptAudio, rel, "\(rel): \(why)") }
             return ([record], AudioInfo(channels: clip.channels, sampleRate: clip.sampleRate, frames: clip.frames, dtype: clip.encoding))
         } catch {
             findings.add(.corruptAudio, rel, "\(error)")
@@ -119,6 +125,8 @@ public struct Ingestor {
                     findings.add(.corruptAudio, rel, "\(rel): audio array has shape \(arr.shape), expected 1-D")
                 } else if frames == 0 {
                     findings.add(.corruptAudio, rel, "\(rel): no audio samples")
+                } else if let why = Self.nonFinite(arr.floats()) {
+                    findings.add(.corruptAudio, rel, "\(rel): \(why)")
                 } else {
                     lengths.append(frames)
                     dtypes.append(arr.dtype.name)
@@ -150,6 +158,13 @@ public struct Ingestor {
             findings.add(.corruptDepth, ref.depth, "\(error)")
         }
         return nil
+    }
+
+    /// Audio holding NaN or infinite samples is corrupt: no feature of it means anything,
+    /// and training on it would stop at the first batch that holds it.
+    static func nonFinite(_ samples: [Float]) -> String? {
+        let bad = samples.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+        return bad == 0 ? nil : "\(bad) of \(samples.count) audio samples are NaN or infinite"
     }
 
     static func depthStatistics(_ arr: NPYArray) -> DepthInfo {

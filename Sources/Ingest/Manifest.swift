@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Support
 
@@ -26,6 +25,22 @@ public struct FileRecord: Codable, Equatable, Hashable, Sendable {
         self.path = path
         self.bytes = bytes
         self.sha256 = sha256
+    }
+}
+
+extension FileRecord {
+    /// What is wrong with a record ingest could not have written: a path that is not a
+    /// plain relative one inside the root, a negative size, a checksum that is no SHA-256.
+    var problem: String? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        if path.isEmpty || path.hasPrefix("/") || path.hasPrefix("~") || parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
+            return "path '\(clipped(path, limit: 200))' is not relative to the dataset root (ingest writes paths like loc/depth/x.npy)"
+        }
+        if bytes < 0 { return "\(clipped(path, limit: 200)) has a size of \(bytes) bytes" }
+        if sha256.utf8.count != 64 || !sha256.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) {
+            return "\(clipped(path, limit: 200)) has the checksum '\(clipped(sha256, limit: 80))', not a SHA-256 (64 lowercase hex digits)"
+        }
+        return nil
     }
 }
 
@@ -137,12 +152,12 @@ public struct Manifest: Codable, Equatable, Sendable {
     public func samples(in split: Split) -> [SampleRecord] { samples.filter { $0.split == split } }
 
     static func computeDigest(dataset: DatasetKind, indexFiles: [FileRecord], samples: [SampleRecord]) -> String {
-        var hasher = SHA256()
+        let hasher = SHA256Hasher()
         let encoder = Manifest.encoder(pretty: false)
-        hasher.update(data: Data(dataset.rawValue.utf8))
-        for record in indexFiles { if let d = try? encoder.encode(record) { hasher.update(data: d) } }
-        for record in samples { if let d = try? encoder.encode(record) { hasher.update(data: d) } }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        hasher.update(Data(dataset.rawValue.utf8))
+        for record in indexFiles { if let d = try? encoder.encode(record) { hasher.update(d) } }
+        for record in samples { if let d = try? encoder.encode(record) { hasher.update(d) } }
+        return hasher.finalizeHex()
     }
 
     /// Manifests use snake_case keys; the digest hashes the compact form of each record.
@@ -192,7 +207,44 @@ public struct Manifest: Codable, Equatable, Sendable {
         guard manifest.schemaVersion == schemaVersion else {
             throw IngestError.manifest(path: url.path, reason: "schema version \(manifest.schemaVersion), this tool reads \(schemaVersion): run `batvision ingest` again")
         }
+        try manifest.checkContent(path: url.path)
         return manifest
+    }
+
+    /// Nothing a manifest says of itself is taken at its word: the digest is recomputed from
+    /// the records (a cache key, a resume check and `validate` rest on it), the summary
+    /// recounted, and every sample must be one CSV row under one id.
+    func checkContent(path: String) throws {
+        func refuse(_ reason: String) -> IngestError {
+            .manifest(path: path, reason: reason + ": the file was edited after ingest; run `batvision ingest` again")
+        }
+        var firstIndex: [String: Int] = [:], firstRow: [String: Int] = [:]
+        for (i, sample) in samples.enumerated() {
+            if let j = firstIndex[sample.id] {
+                throw refuse("samples \(j + 1) and \(i + 1) have the same id '\(clipped(sample.id, limit: 200))'")
+            }
+            firstIndex[sample.id] = i
+            let row = "\(sample.csv):\(sample.line)"
+            if let j = firstRow[row] {
+                throw refuse("samples \(j + 1) ('\(clipped(samples[j].id, limit: 200))') and \(i + 1) ('\(clipped(sample.id, limit: 200))') are the same CSV row (\(clipped(row, limit: 300)))")
+            }
+            firstRow[row] = i
+        }
+        for (i, sample) in samples.enumerated() {
+            for file in sample.files {
+                if let why = file.problem { throw refuse("sample \(i + 1) ('\(clipped(sample.id, limit: 200))'): \(why)") }
+            }
+        }
+        for file in indexFiles {
+            if let why = file.problem { throw refuse("index file: \(why)") }
+        }
+        let computed = Self.computeDigest(dataset: dataset, indexFiles: indexFiles, samples: samples)
+        guard computed == digest else {
+            throw refuse("its digest field says \(clipped(digest, limit: 64)), its content hashes to \(computed)")
+        }
+        guard summary == ManifestSummary(samples: samples, problems: problems) else {
+            throw refuse("its summary (\(summary.samples) samples, \(summary.problems) problems) does not count its records (\(samples.count) samples, \(problems.count) problems)")
+        }
     }
 
     /// Where `ingest` writes the manifest of a dataset by default.
@@ -200,9 +252,4 @@ public struct Manifest: Codable, Equatable, Sendable {
         let name = datasetDir.standardizedFileURL.lastPathComponent
         return URL(fileURLWithPath: "data-manifests").appendingPathComponent("\(dataset.rawValue)-\(name).json")
     }
-}
-
-/// SHA-256 of bytes, as lowercase hex.
-public func sha256Hex(_ data: Data) -> String {
-    SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
 }

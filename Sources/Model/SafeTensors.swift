@@ -22,6 +22,9 @@ public struct NamedTensor: Equatable {
 /// header {name: {dtype, shape, data_offsets}, "__metadata__": {string: string}}, then the
 /// raw little-endian bytes. Read: F32, F16, BF16, F64 (as float), I64, I32. Written: F32, I64.
 public enum SafeTensors {
+    /// The largest header read: a U-Net's is a few KB, a language model's a few MB.
+    static let maxHeaderBytes: UInt64 = 100_000_000
+
     public static func read(_ url: URL) throws -> (tensors: [String: NamedTensor], metadata: [String: String]) {
         let bytes = [UInt8](try readFile(url))
         return try parse(bytes, path: url.path)
@@ -32,12 +35,19 @@ public enum SafeTensors {
         guard bytes.count >= 8 else { throw fail("\(bytes.count) bytes, shorter than the 8-byte header length") }
         var headerLength: UInt64 = 0
         for i in 0..<8 { headerLength |= UInt64(bytes[i]) << (8 * UInt64(i)) }
-        guard headerLength <= UInt64(bytes.count - 8), headerLength < 100_000_000 else {
-            throw fail("header length \(headerLength) exceeds the file (\(bytes.count) bytes)")
+        guard headerLength <= UInt64(bytes.count - 8) else {
+            throw fail("its header length \(headerLength) runs past the end of the file (\(bytes.count - 8) bytes follow the length)")
+        }
+        guard headerLength <= maxHeaderBytes else {
+            throw fail("a header of \(headerLength) bytes, more than the \(maxHeaderBytes) a header may have (a U-Net's takes a few KB)")
         }
         let dataStart = 8 + Int(headerLength)
-        guard let header = try? JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart])) as? [String: Any] else {
-            throw fail("the header is not a JSON object")
+        let json: Any
+        do { json = try JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart])) } catch {
+            throw fail("the header is not valid JSON (\(clipped(plainReason(error), limit: 200)))")
+        }
+        guard let header = json as? [String: Any] else {
+            throw fail("the header is JSON but not an object of tensors (it is \(json is [Any] ? "an array" : "a single value"))")
         }
         let dataCount = bytes.count - dataStart
         var tensors: [String: NamedTensor] = [:]
@@ -49,16 +59,16 @@ public enum SafeTensors {
             }
             guard let e = entry as? [String: Any], let dtype = e["dtype"] as? String,
                   let shapeAny = e["shape"] as? [Any], let offsetsAny = e["data_offsets"] as? [Any], offsetsAny.count == 2
-            else { throw fail("entry \(name) lacks dtype, shape or data_offsets") }
+            else { throw fail("entry \(clipped(name, limit: 100)) lacks dtype, shape or data_offsets") }
             let shape = shapeAny.compactMap(Self.exactInt)
             let offsets = offsetsAny.compactMap(Self.exactInt)
             guard shape.count == shapeAny.count, shape.allSatisfy({ $0 >= 0 }), offsets.count == 2,
                   offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataCount
-            else { throw fail("entry \(name) has a bad shape \(shapeAny) or data_offsets \(offsetsAny) (data is \(dataCount) bytes)") }
+            else { throw fail("entry \(clipped(name, limit: 100)) has a bad shape \(shapeAny) or data_offsets \(offsetsAny) (data is \(dataCount) bytes)") }
             var count = 1
             for d in shape {
                 let (p, o) = count.multipliedReportingOverflow(by: d)
-                guard !o else { throw fail("entry \(name): shape \(shape) overflows") }
+                guard !o else { throw fail("entry \(clipped(name, limit: 100)): shape \(shape) overflows") }
                 count = p
             }
             let width: Int
@@ -66,11 +76,11 @@ public enum SafeTensors {
             case "F32", "I32": width = 4
             case "F64", "I64": width = 8
             case "F16", "BF16": width = 2
-            default: throw fail("entry \(name): dtype \(dtype) is not supported (F32, F64, F16, BF16, I64, I32 are)")
+            default: throw fail("entry \(clipped(name, limit: 100)): dtype \(dtype) is not supported (F32, F64, F16, BF16, I64, I32 are)")
             }
             let (bytesNeeded, overflow) = count.multipliedReportingOverflow(by: width)
             guard !overflow, offsets[1] - offsets[0] == bytesNeeded else {
-                throw fail("entry \(name): \(offsets[1] - offsets[0]) bytes for \(count) \(dtype) values")
+                throw fail("entry \(clipped(name, limit: 100)): \(offsets[1] - offsets[0]) bytes for \(count) \(dtype) values")
             }
             let start = dataStart + offsets[0]
             func word(_ i: Int, _ w: Int) -> UInt64 {

@@ -57,8 +57,8 @@ public func readFile(_ url: URL, into buffer: inout [UInt8], limit: Int = maxFil
         throw FileError.unreadable(path: url.path, reason: "\(what), expected a file")
     }
     let size = Int(st.st_size)
-    guard size <= limit else {
-        throw FileError.unreadable(path: url.path, reason: "\(size) bytes, more than the \(limit) this file may have")
+    guard size <= max(limit, 0) else {
+        throw FileError.unreadable(path: url.path, reason: "\(size) bytes, more than the \(max(limit, 0)) this file may have")
     }
     if buffer.count < size { buffer = [UInt8](repeating: 0, count: size) }
     var done = 0
@@ -72,6 +72,25 @@ public func readFile(_ url: URL, into buffer: inout [UInt8], limit: Int = maxFil
         }
     }
     return size
+}
+
+/// Whether a path names something, told apart from why it cannot be reached: a symlink
+/// loop or an over-long name is not "missing".
+public enum PathStatus: Equatable {
+    case exists
+    case missing
+    case unreachable(String)
+
+    public init(_ url: URL) {
+        var st = stat()
+        if stat(url.path, &st) == 0 { self = .exists; return }
+        switch errno {
+        case ENOENT, ENOTDIR: self = .missing
+        case ELOOP: self = .unreachable("a loop of symbolic links")
+        case ENAMETOOLONG: self = .unreachable("the name is longer than the file system allows")
+        default: self = .unreachable(String(cString: strerror(errno)))
+        }
+    }
 }
 
 /// Writes `data` atomically: to `.<name>.partial-<pid>` beside it, flushed to disk, then
@@ -140,8 +159,28 @@ public func createDirectory(_ url: URL) throws {
 }
 
 /// Text from a file as a message quotes it: at most `limit` characters, the rest counted,
-/// so a hostile 10 MB field does not end up whole in a message or a manifest.
+/// so a hostile 10 MB field does not end up whole in a message or a manifest; control
+/// characters (newlines included: a quoted value is one line) escaped as `\u{1B}`, so no
+/// file's bytes reach the terminal as commands.
 public func clipped(_ text: String, limit: Int = 120) -> String {
-    guard text.count > limit else { return text }
-    return String(text.prefix(limit)) + "... (\(text.utf8.count) bytes)"
+    let shown = escapingControls(text.count > limit ? String(text.prefix(limit)) : text, keepingLines: false)
+    return text.count > limit ? shown + "... (\(text.utf8.count) bytes)" : shown
+}
+
+/// `text` with C0 and C1 control characters and DEL written as `\u{..}` escapes; with
+/// `keepingLines`, newlines and tabs stay (a message of several lines).
+public func escapingControls(_ text: String, keepingLines: Bool) -> String {
+    func isControl(_ u: Unicode.Scalar) -> Bool {
+        (u.value < 0x20 || (0x7F...0x9F).contains(u.value)) && !(keepingLines && (u == "\n" || u == "\t"))
+    }
+    guard text.unicodeScalars.contains(where: isControl) else { return text }
+    var out = String.UnicodeScalarView()
+    for u in text.unicodeScalars {
+        if isControl(u) {
+            out.append(contentsOf: "\\u{\(String(u.value, radix: 16, uppercase: true))}".unicodeScalars)
+        } else {
+            out.append(u)
+        }
+    }
+    return String(out)
 }

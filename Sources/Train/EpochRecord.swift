@@ -10,6 +10,18 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var valLoss: Double?
     public var metrics: [String: Double]?
 
+    /// The most epochs a run may have (`--epochs`).
+    public static let maxEpoch = 100_000
+
+    /// What a record read from a file must hold; the reason it does not, or nil.
+    var problem: String? {
+        guard (1...Self.maxEpoch).contains(epoch) else { return "epoch \(epoch): expected an epoch from 1 to \(Self.maxEpoch)" }
+        guard seconds.isFinite, seconds >= 0 else { return "epoch \(epoch): seconds \(seconds), expected a duration of 0 or more" }
+        guard samplesPerSecond.isFinite, samplesPerSecond >= 0 else { return "epoch \(epoch): samples_per_s \(samplesPerSecond), expected 0 or more" }
+        guard skippedBatches >= 0 else { return "epoch \(epoch): skipped_batches \(skippedBatches), expected 0 or more" }
+        return nil
+    }
+
     enum CodingKeys: String, CodingKey {
         case epoch, seconds, metrics
         case trainLoss = "train_loss", samplesPerSecond = "samples_per_s", skippedBatches = "skipped_batches", valLoss = "val_loss"

@@ -32,9 +32,16 @@ public struct RunLog: Sendable {
         let decoder = JSONCoding.decoder()
         var out: [EpochRecord] = []
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
-            do { out.append(try decoder.decode(EpochRecord.self, from: Data(line.utf8))) } catch {
+            let record: EpochRecord
+            do { record = try decoder.decode(EpochRecord.self, from: Data(line.utf8)) } catch {
                 throw FileError.unreadable(path: "\(url.path) line \(n + 1)", reason: "not an epoch record: \(clipped(String(line), limit: 80))")
             }
+            if let problem = record.problem { throw FileError.unreadable(path: "\(url.path) line \(n + 1)", reason: problem) }
+            // The trainer appends epochs in order (a resume first drops those after it).
+            if let previous = out.last, record.epoch <= previous.epoch {
+                throw FileError.unreadable(path: "\(url.path) line \(n + 1)", reason: "epoch \(record.epoch) after epoch \(previous.epoch): epochs increase line by line")
+            }
+            out.append(record)
         }
         return out
     }

@@ -6,11 +6,9 @@ import TestSupport
 /// Faults a long run meets, through the executable: two runs of the same thing at once, a
 /// full disk, SIGKILL at any point. Each must end in a named error or a result identical to
 /// an undisturbed run. The disk tests mount a small tmpfs (CI runs as root).
-@Suite(.serialized) struct FaultInjectionTests {
+@Suite(.serialized) struct FaultInjectionTests: SmallDatasetSuite {
     let bv: URL
     let data: SmallDataset
-    var manifest: String { data.dir.file("manifest.json").path }
-    var conf: String { Fixtures.repository.appendingPathComponent("conf").path }
 
     init() throws {
         bv = try batvisionExecutable()
@@ -53,11 +51,6 @@ import TestSupport
         #expect(r.status == 0 && r.output.contains("caches identical"), "\(r.output)")
     }
 
-    func cacheFile(_ dir: URL) -> String? {
-        let e = FileManager.default.enumerator(atPath: dir.path)
-        while let rel = e?.nextObject() as? String { if rel.hasSuffix("features.h5") { return dir.appendingPathComponent(rel).path } }
-        return nil
-    }
 
     /// Two featurize of the same cache started together: one writes, the other is refused
     /// by name (or, if it came second, reuses the finished cache); the cache is sound.
@@ -72,7 +65,7 @@ import TestSupport
             let ok = results.filter { $0.status == 0 }, refused = results.filter { $0.status == 2 }
             #expect(ok.count >= 1 && ok.count + refused.count == 2, "\(results)")
             #expect(refused.allSatisfy { $0.output.contains("another process is writing this cache") }, "\(refused)")
-            try expectSameCaches(try #require(cacheFile(reference)), try #require(cacheFile(cache)))
+            try expectSameCaches(try #require(cacheFile(reference)?.path), try #require(cacheFile(cache)?.path))
         }
     }
 
@@ -171,7 +164,7 @@ import TestSupport
         #expect(try runProcess(URL(fileURLWithPath: "/bin/mount"), ["-o", "remount,size=8m", disk.path]).status == 0)
         #expect(try runProcess(bv, featurizeArgs(disk.appendingPathComponent("cache"), size: 64)).status == 0)
         #expect(try runProcess(bv, featurizeArgs(data.dir.file("reference"), size: 64)).status == 0)
-        try expectSameCaches(try #require(cacheFile(data.dir.file("reference"))), try #require(cacheFile(disk)))
+        try expectSameCaches(try #require(cacheFile(data.dir.file("reference"))?.path), try #require(cacheFile(disk)?.path))
 
         // train: checkpoints of a 5-level ngf-4 U-Net onto a disk with no room for them.
         let cache = data.dir.file("cache32")

@@ -44,25 +44,70 @@ def check_complete(f, path):
         raise CacheError(f"{path}: incomplete cache (no complete = 1): run `batvision featurize` again")
 
 
+def foreign_storage(f, name):
+    """Why the data of dataset `name` does not live in file `f` (a soft or external link
+    on its path, external raw storage), or None when it does. HDF5 follows those without a
+    word, so a cache could read /etc/passwd; HDF5File.foreignStorage is the Swift twin."""
+    prefix = ""
+    for part in name.strip("/").split("/"):
+        prefix += "/" + part
+        link = f.get(prefix, getlink=True)
+        if link is None:
+            return None  # missing: the caller says so
+        if isinstance(link, h5py.SoftLink):
+            return f"{prefix} is a soft link to {link.path!r}"
+        if isinstance(link, h5py.ExternalLink):
+            return f"{prefix} is an external link to {link.filename!r}:{link.path!r}"
+        if not isinstance(link, h5py.HardLink):
+            return f"{prefix} is a user-defined link"
+    external = f[name].external
+    if external:
+        return f"{name} stores its data in external file(s) {', '.join(repr(e[0]) for e in external)}, outside this file"
+    return None
+
+
+def cache_datasets(f):
+    return [f"{split}/{kind}" for split in SPLITS for kind in ("audio", "depth", "sample") if f"{split}/{kind}" in f]
+
+
+def check_storage(f, path):
+    """Every dataset stores its data in the cache file itself, or (merged caches) in
+    complete shard files beside it whose datasets do the same."""
+    for name in cache_datasets(f):
+        foreign = foreign_storage(f, name)
+        if foreign:
+            raise CacheError(f"{path}: {foreign}: a cache stores its data in itself; refused")
+
+
 def check_virtual_sources(f, path):
     """A merged cache's virtual datasets must find every shard (HDF5 would silently read
-    fill values for a missing one)."""
+    fill values for a missing one), beside the cache, holding its data itself."""
     base = os.path.dirname(os.path.abspath(path))
     missing = set()
-    for split in SPLITS:
-        for kind in ("audio", "depth", "sample"):
-            name = f"{split}/{kind}"
-            if name not in f or not f[name].is_virtual:
-                continue
-            for src in f[name].virtual_sources():
-                fn = src.file_name
-                if fn == ".":
-                    continue
-                cand = fn if os.path.isabs(fn) else os.path.join(base, fn)
-                if not os.path.exists(cand):
-                    missing.add(fn)
+    sources = {}
+    for name in cache_datasets(f):
+        if not f[name].is_virtual:
+            continue
+        for src in f[name].virtual_sources():
+            fn = src.file_name
+            parts = fn.split("/")
+            if fn in ("", ".") or os.path.isabs(fn) or ".." in parts:
+                raise CacheError(f"{path}: {name} reads {fn!r}, outside the cache's folder: refused")
+            cand = os.path.join(base, fn)
+            if not os.path.realpath(cand).startswith(os.path.realpath(base) + os.sep):
+                raise CacheError(f"{path}: {name} reads {fn!r}, a link out of the cache's folder: refused")
+            if not os.path.exists(cand):
+                missing.add(fn)
+            else:
+                sources.setdefault(cand, set()).add((name, src.dset_name))
     if missing:
         raise CacheError(f"{path}: merged cache refers to missing shard files: {', '.join(sorted(missing))}")
+    for cand, pairs in sources.items():
+        with h5py.File(cand, "r") as g:
+            for reader, dset in sorted(pairs):
+                foreign = foreign_storage(g, dset) if dset in g else f"no dataset {dset}"
+                if foreign or g[dset].is_virtual:
+                    raise CacheError(f"{path}: {reader} reads {cand}:{dset}, {foreign or 'itself virtual'}: refused")
 
 
 def feature_config(attrs):
@@ -104,6 +149,7 @@ class BatvisionCache:
             raise CacheError(f"{self.path}: no such cache: run `batvision featurize` first")
         with h5py.File(self.path, "r") as f:
             check_complete(f, self.path)
+            check_storage(f, self.path)
             if check_sources:
                 check_virtual_sources(f, self.path)
             self.attrs = read_attributes(f)

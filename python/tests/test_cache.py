@@ -128,3 +128,31 @@ def test_merged_cache_with_a_missing_shard_is_refused(synthetic, tmp_path):
     merged = _virtual_copy(synthetic.cache, str(tmp_path / "key"), drop_shard=True)
     with pytest.raises(CacheError, match="shard-0001-of-0002"):
         BatvisionCache(merged, "train")
+
+
+@pytest.mark.parametrize("trick", ["external storage", "external link", "soft link"])
+def test_a_cache_that_reads_outside_itself_is_refused(synthetic, tmp_path, trick):
+    """External raw storage and links would make h5py read bytes from anywhere (here a
+    file beside the cache; it could be /etc/passwd): refused on open, naming both."""
+    path = str(tmp_path / "features.h5")
+    shutil.copy(synthetic.cache, path)
+    outside = str(tmp_path / "outside.bin")
+    with h5py.File(path, "r+") as f:
+        if trick == "external storage":
+            shape = f["train/depth"].shape
+            np.full(shape, 7, np.float32).tofile(outside)
+            del f["train/depth"]
+            f.create_dataset("train/depth", shape=shape, dtype=np.float32, external=[(outside, 0, h5py.h5f.UNLIMITED)])
+            says = "train/depth stores its data in external file"
+        elif trick == "external link":
+            with h5py.File(outside, "w") as g:
+                g.create_dataset("stolen", data=f["train/audio"][...])
+            del f["train/audio"]
+            f["train/audio"] = h5py.ExternalLink(outside, "/stolen")
+            says = "/train/audio is an external link"
+        else:
+            f.move("train/audio", "hidden")
+            f["train/audio"] = h5py.SoftLink("/hidden")
+            says = "/train/audio is a soft link"
+    with pytest.raises(CacheError, match=says):
+        BatvisionCache(path, "train")

@@ -52,6 +52,7 @@ struct FeaturizeCommand: ParsableCommand {
         featurizer.batchSize = flushEvery
         featurizer.parallelism = workers
         featurizer.shard = shard
+        featurizer.manifestPath = manifestURL.path
         let s = try featurizer.run(force: force)
         let splits = Split.allCases.map { "\($0.rawValue) \(s.perSplit[$0] ?? 0)" }.joined(separator: ", ")
         let what = shard.map { "shard \($0)" } ?? "cache"

@@ -29,10 +29,7 @@ struct ExperimentPlan: Equatable {
     /// are never expanded.
     static func parse(_ text: String, path: String) throws -> ExperimentPlan {
         func fail(_ reason: String) -> SettingError { .conf(path: path, reason: reason) }
-        let node: Node?
-        do { node = try Yams.compose(yaml: text) } catch {
-            throw fail("not valid YAML: \(clipped("\(error)", limit: 300))")
-        }
+        let node = try YAMLDocument.compose(text, path: path)
         guard let map = node?.mapping else { throw fail("expected a mapping with `runs:` (a list of {name, flags})") }
         for key in map.keys.compactMap(\.scalar?.string) where !["description", "runs"].contains(key) {
             throw fail("unknown key '\(clipped(key, limit: 64))' (expected description and runs)")

@@ -112,6 +112,7 @@ struct ExperimentRunner {
         var featurizer = Featurizer(manifest: manifest, root: root, config: config.feature, cacheDir: config.cacheDir)
         featurizer.showProgress = isatty(STDERR_FILENO) != 0
         featurizer.parallelism = config.threads
+        featurizer.manifestPath = config.manifest.path
         _ = try featurizer.run(force: false)
     }
 }

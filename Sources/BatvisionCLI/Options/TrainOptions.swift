@@ -106,7 +106,7 @@ struct TrainOptions: ParsableArguments {
     @Option(name: .customLong("prediction_samples"), help: "Validation samples drawn in results/<run>/epoch_NNNN_prediction.png.")
     var predictionSamples: Int?
 
-    static let maxEpochs = 100_000
+    static let maxEpochs = EpochRecord.maxEpoch
 
     func apply(to c: inout TrainingConfig, _ r: inout SettingsResolver) throws {
         c.epochs = try r.number("epochs", flag: epochs, in: 1...Self.maxEpochs)

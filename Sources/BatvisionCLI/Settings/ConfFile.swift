@@ -14,11 +14,7 @@ public enum ConfFile {
     /// not loaded: values are the scalars' own text (or flat lists of them), so aliases are
     /// never expanded into copies (a "billion laughs" file stays small).
     public static func parse(_ text: String, path: String) throws -> [String: String] {
-        let node: Node?
-        do { node = try Yams.compose(yaml: text) } catch {
-            throw SettingError.conf(path: path, reason: "not valid YAML: \(clipped("\(error)", limit: 300))")
-        }
-        guard let node else { return [:] }
+        guard let node = try YAMLDocument.compose(text, path: path) else { return [:] }
         guard let map = node.mapping else {
             throw SettingError.conf(path: path, reason: "expected a mapping of settings (key: value)")
         }

@@ -157,14 +157,24 @@ public final class HDF5File {
         H5Dclose(ds)
     }
 
+    /// Opens a dataset whose data is stored in this file (or, for a virtual dataset, in the
+    /// sources the caller checks): links out of the file and external raw storage are refused.
     public func openDataset(_ name: String) throws -> HDF5Dataset {
         guard exists(name) else { throw HDF5Error(path: path, what: "no dataset \(name)") }
+        if let foreign = foreignStorage(of: name) {
+            throw HDF5Error(path: path, what: "\(foreign): a cache stores its data in itself; refused")
+        }
         // No chunk cache: a sample is one whole chunk, read straight into the caller's buffer.
         let dapl = H5Pcreate(bv_h5p_dataset_access())
         defer { H5Pclose(dapl) }
         H5Pset_chunk_cache(dapl, 0, 0, 1.0)
         let ds = H5Dopen2(id, name, dapl)
         guard ds >= 0 else { throw HDF5Error(path: path, what: "cannot open dataset \(name)") }
+        let external = externalFiles(of: ds)
+        guard external.isEmpty else {
+            H5Dclose(ds)
+            throw HDF5Error(path: path, what: "\(name) stores its data in external file(s) \(external.map(quoted).joined(separator: ", ")), outside this file: a cache stores its data in itself; refused")
+        }
         return HDF5Dataset(file: self, name: name, id: ds)
     }
 
@@ -237,21 +247,32 @@ public final class HDF5Dataset {
         return H5Tget_class(t) == H5T_FLOAT && H5Tget_size(t) == 4
     }
 
-    /// The files a virtual dataset reads (empty for an ordinary dataset), as recorded.
-    public var virtualSourceFiles: [String] {
+    /// The (file, dataset) pairs a virtual dataset reads (empty for an ordinary dataset), as recorded.
+    public var virtualSources: [(file: String, dataset: String)] {
         let dcpl = H5Dget_create_plist(id)
         guard dcpl >= 0 else { return [] }
         defer { H5Pclose(dcpl) }
         guard H5Pget_layout(dcpl) == H5D_VIRTUAL else { return [] }
         var count = 0
         guard H5Pget_virtual_count(dcpl, &count) >= 0 else { return [] }
-        return (0..<min(count, 1 << 16)).map { i in
-            let n = H5Pget_virtual_filename(dcpl, i, nil, 0)
+        func text(_ get: (UnsafeMutablePointer<CChar>?, Int) -> Int) -> String {
+            let n = get(nil, 0)
             guard n > 0, n < 4096 else { return "" }
             var buffer = [CChar](repeating: 0, count: n + 1)
-            H5Pget_virtual_filename(dcpl, i, &buffer, buffer.count)
+            _ = get(&buffer, buffer.count)
             return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         }
+        return (0..<min(count, 1 << 16)).map { i in
+            (text { H5Pget_virtual_filename(dcpl, i, $0, $1) }, text { H5Pget_virtual_dsetname(dcpl, i, $0, $1) })
+        }
+    }
+
+    /// Whether the dataset is virtual (its rows read from other datasets).
+    public var isVirtual: Bool {
+        let dcpl = H5Dget_create_plist(id)
+        guard dcpl >= 0 else { return false }
+        defer { H5Pclose(dcpl) }
+        return H5Pget_layout(dcpl) == H5D_VIRTUAL
     }
 
     /// The byte width of a fixed-length string dataset (nil for other types).
