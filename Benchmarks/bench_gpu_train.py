@@ -19,6 +19,7 @@ import time
 import torch
 
 from batvision_cache.losses import DepthLoss
+from batvision_cache.settings import default
 from batvision_cache.unet import UNet
 
 
@@ -29,7 +30,7 @@ def step_time(num_downs, ngf, size, batch, precision, steps, warmup):
     dev = torch.device("cuda")
     model = UNet(2, 1, num_downs, ngf, True).to(dev).train()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
-    loss = DepthLoss("Combined", 0.237, 0.637, 0.869, True, 1.0)
+    loss = DepthLoss(depth_norm=True, max_depth=1.0)  # the settings' default criterion and weights
     g = torch.Generator(device=dev).manual_seed(0)
     x = torch.randn(batch, 2, size, size, device=dev, generator=g)
     y = torch.rand(batch, 1, size, size, device=dev, generator=g) * 0.9 + 0.05
@@ -41,7 +42,7 @@ def step_time(num_downs, ngf, size, batch, precision, steps, warmup):
         value = loss(pred.float(), y)
         opt.zero_grad(set_to_none=False)
         value.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        torch.nn.utils.clip_grad_norm_(params, float(default("clip_grad_norm")))
         opt.step()
         return value
 

@@ -5,15 +5,12 @@ import Ingest
 /// featurize command builds it.
 public enum CacheResolver {
     /// The featurize command that builds the cache of `config` for `manifest` under `cacheDir`.
+    /// Every feature setting is given, so no conf file can change what it builds.
     public static func featurizeCommand(_ config: FeatureConfig, manifest: URL?, cacheDir: URL) -> String {
         var parts = ["batvision featurize", "--dataset \(config.dataset.rawValue)"]
         if let manifest { parts.append("--manifest \(manifest.path)") }
-        parts += ["--cache_dir \(cacheDir.path)", "--audio_format \(config.audioFormat.rawValue)",
-                  "--max_depth \(config.maxDepth.map { "\($0)" } ?? "null")", "--depth_norm \(config.depthNorm)",
-                  "--images_size \(config.imagesSize)"]
-        if config.depthResize != .reference { parts.append("--depth_resize \(config.depthResize.rawValue)") }
-        if config.audioOffset != 0 { parts.append("--audio_offset \(config.audioOffset)") }
-        if let t = config.audioCutMs { parts.append("--audio_cut_ms \(t)") }
+        parts.append("--cache_dir \(cacheDir.path)")
+        parts += config.settingTexts.filter { $0.key != "dataset" }.map { "--\($0.key) \($0.text)" }
         return parts.joined(separator: " ")
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Ingest
+import Support
 
 public enum AudioFormat: String, Codable, CaseIterable, Sendable {
     case spectrogram
@@ -69,25 +70,29 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
     /// What one unit of the cached depth is in metres: max_depth when depth_norm, else 1.
     public var metresPerUnit: Float { depthNorm ? Float(maxDepth ?? 1) : 1 }
 
-    /// Refuses settings the reference cannot run, before any work is done.
+    /// The side S of the square features and depth maps.
+    public static let imagesSizes = 1...4096
+
+    /// Refuses settings the reference cannot run, before any work is done: every rule on
+    /// the feature settings, once (the command line says where a refused value came from).
     public func validate() throws {
         if dataset == .batvisionv1 && audioFormat == .melSpectrogram {
-            throw CacheError.config("batvisionv1 has no mel_spectrogram features: use --audio_format spectrogram or --audio_format waveform")
+            throw SettingViolation(combining: ["audio_format", "dataset"], "batvisionv1 has no mel_spectrogram features: use --audio_format spectrogram or --audio_format waveform")
         }
         if depthNorm && maxDepth == nil {
-            throw CacheError.config("--depth_norm true needs --max_depth (depth is divided by it)")
+            throw SettingViolation(combining: ["depth_norm", "max_depth"], "--depth_norm true needs --max_depth (depth is divided by it)")
         }
         if let m = maxDepth, !(m > 0 && m <= Self.maxDepthLimit) {
-            throw CacheError.config("--max_depth must be above 0 and at most \(Int(Self.maxDepthLimit)) metres, got \(m)")
+            throw SettingViolation("max_depth", pythonFloat(m), expected: "metres above 0 and at most \(Int(Self.maxDepthLimit)), or null")
         }
         guard (0...Self.maxAudioOffset).contains(audioOffset) else {
-            throw CacheError.config("--audio_offset must be 0 to \(Self.maxAudioOffset) samples, got \(audioOffset)")
+            throw SettingViolation("audio_offset", audioOffset, expected: "a value from 0 to \(Self.maxAudioOffset)")
         }
         if let t = audioCutMs, !(t >= 1 && t <= Self.maxAudioCutMs) {
-            throw CacheError.config("--audio_cut_ms must be 1 to \(Int(Self.maxAudioCutMs)) ms, got \(t)")
+            throw SettingViolation("audio_cut_ms", pythonFloat(t), expected: "1 to \(Int(Self.maxAudioCutMs)) ms, or null")
         }
-        guard imagesSize > 0 && imagesSize <= 4096 else {
-            throw CacheError.config("--images_size must be between 1 and 4096, got \(imagesSize)")
+        guard Self.imagesSizes.contains(imagesSize) else {
+            throw SettingViolation("images_size", imagesSize, expected: "a value from \(Self.imagesSizes.lowerBound) to \(Self.imagesSizes.upperBound)")
         }
     }
 
@@ -134,23 +139,67 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
 }
 
 extension FeatureConfig {
+    /// The one encoding of a feature config: JSON with sorted keys and no spaces, the
+    /// options added after the first caches left out at their reference values (see
+    /// `encode(to:)`). Every cache key hashes these bytes, and every cache stores them as
+    /// its `feature_config` attribute, which Swift and Python read to know what a cache
+    /// holds. Frozen: a change here changes every key.
+    public var canonicalJSON: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        // Encoding plain enums, numbers and booleans cannot fail.
+        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    }
+
+    /// Every feature setting as its key (the flag's name) and its value as text, unset
+    /// ones as `null`, in key order: what `featurize` flags pin this config to. From the
+    /// same encoding as `canonicalJSON`, with nothing left out.
+    public var settingTexts: [(key: String, text: String)] {
+        let encoder = JSONEncoder()
+        encoder.userInfo[Self.everySetting] = true
+        let values = (try? JSONDecoder().decode([String: SettingText].self, from: try encoder.encode(self))) ?? [:]
+        return values.map { (key: $0.key.snakeCased, text: $0.value.text) }.sorted { $0.key < $1.key }
+    }
+
+    static let everySetting = CodingUserInfoKey(rawValue: "batvision.everyFeatureSetting")!
+
+    /// A JSON scalar as a setting's text: "true", "30", "mel_spectrogram", "null".
+    private struct SettingText: Decodable {
+        let text: String
+        init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if c.decodeNil() { text = "null" } else if let b = try? c.decode(Bool.self) { text = "\(b)" } else if let i = try? c.decode(Int.self) {
+                text = "\(i)"
+            } else if let d = try? c.decode(Double.self) { text = pythonFloat(d) } else { text = try c.decode(String.self) }
+        }
+    }
+
+    /// The config a canonical JSON holds, checked like any other.
+    public init(canonicalJSON text: String) throws {
+        self = try JSONDecoder().decode(FeatureConfig.self, from: Data(text.utf8))
+        try validate()
+    }
+
     enum CodingKeys: String, CodingKey {
         case dataset, audioFormat, maxDepth, depthNorm, imagesSize, preprocess, depthResize, audioOffset, audioCutMs
     }
 
     /// The options added after the first caches are written only when they differ from the
     /// reference, so a reference config encodes (and so keys its cache) exactly as before.
+    /// (With `everySetting` in the encoder's userInfo, nothing is left out and unset values
+    /// are null: `settingTexts`.)
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
+        let every = encoder.userInfo[Self.everySetting] as? Bool == true
         try c.encode(dataset, forKey: .dataset)
         try c.encode(audioFormat, forKey: .audioFormat)
-        try c.encodeIfPresent(maxDepth, forKey: .maxDepth)
+        if every { try c.encode(maxDepth, forKey: .maxDepth) } else { try c.encodeIfPresent(maxDepth, forKey: .maxDepth) }
         try c.encode(depthNorm, forKey: .depthNorm)
         try c.encode(imagesSize, forKey: .imagesSize)
         try c.encode(preprocess, forKey: .preprocess)
-        if depthResize != .reference { try c.encode(depthResize, forKey: .depthResize) }
-        if audioOffset != 0 { try c.encode(audioOffset, forKey: .audioOffset) }
-        try c.encodeIfPresent(audioCutMs, forKey: .audioCutMs)
+        if every || depthResize != .reference { try c.encode(depthResize, forKey: .depthResize) }
+        if every || audioOffset != 0 { try c.encode(audioOffset, forKey: .audioOffset) }
+        if every { try c.encode(audioCutMs, forKey: .audioCutMs) } else { try c.encodeIfPresent(audioCutMs, forKey: .audioCutMs) }
     }
 
     public init(from decoder: Decoder) throws {
@@ -164,5 +213,16 @@ extension FeatureConfig {
         depthResize = try c.decodeIfPresent(DepthResize.self, forKey: .depthResize) ?? .reference
         audioOffset = try c.decodeIfPresent(Int.self, forKey: .audioOffset) ?? 0
         audioCutMs = try c.decodeIfPresent(Double.self, forKey: .audioCutMs)
+    }
+}
+
+extension String {
+    /// `audioCutMs` -> `audio_cut_ms`: a JSON name as the setting's key.
+    var snakeCased: String {
+        var out = ""
+        for ch in self {
+            if ch.isUppercase { out += "_" + ch.lowercased() } else { out.append(ch) }
+        }
+        return out
     }
 }

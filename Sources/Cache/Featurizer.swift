@@ -50,16 +50,6 @@ public struct Featurizer {
         public var samplesPerSecond: Double { seconds > 0 ? Double(computed) / seconds : 0 }
     }
 
-    /// The writer queue's error, read by the main thread after waiting for it.
-    final class ErrorBox: @unchecked Sendable {
-        private let lock = NSLock()
-        private var stored: Error?
-        var error: Error? {
-            get { lock.lock(); defer { lock.unlock() }; return stored }
-            set { lock.lock(); stored = newValue; lock.unlock() }
-        }
-    }
-
     struct Progress: Codable, Equatable {
         var key: String
         var done: [String: Int]
@@ -174,80 +164,57 @@ public struct Featurizer {
         throw CacheError.config("\(short.count) recording(s) are shorter than the \(minimum) samples the STFT needs (n_fft \(config.stft.nFFT)): " + listed.joined(separator: "; ") + (short.count > 10 ? "; ..." : "") + ". Remove their rows from the split CSVs and run ingest again, lower --audio_offset, or use --audio_format waveform")
     }
 
-    /// Computes and writes every sample not yet in the partial file, batch by batch;
-    /// marks the file complete. Returns how many samples it computed.
+    /// Computes and writes every sample not yet in the partial file, batch by batch: each
+    /// batch is computed on every core into one of two sets of buffers while the previous
+    /// one is written from the other (`BatchWriter`); then marks the file complete.
+    /// Returns how many samples it computed.
     private func writeAll(_ splits: [Split: [SampleRecord]], into file: HDF5File, from progress: Progress) throws -> Int {
-        var state = progress
         let extractor = FeatureExtractor(config: config)
         let reporter = ProgressReporter(label: "featurize", total: manifest.samples.count, enabled: showProgress)
         reporter.advance(by: progress.done.values.reduce(0, +))
         defer { reporter.finish() }
-        var computed = 0
-        let audioSize = audioShape().reduce(1, *)
-        let depthSize = config.depthShape.reduce(1, *)
+        let audioSize = audioShape().reduce(1, *), depthSize = config.depthShape.reduce(1, *)
         let workspaces = (0..<parallelism.workers).map { _ in extractor.makeWorkspace() }
-        // Two sets of batch buffers: while one batch is written (HDF5 calls stay on the
-        // writer queue, one at a time), the next is computed into the other set.
         // Owned buffers, not arrays: a write still holding an array would make the next
         // compute into it copy all of it (copy-on-write), on the main thread.
         let buffers = (0..<2).map { _ in BatchBuffers(audio: batchSize * audioSize, depth: batchSize * depthSize) }
-        let writer = DispatchQueue(label: "batvision.featurize.writer")
-        let writing = DispatchGroup()
-        let writeError = ErrorBox()
-        func finishWrite() throws {
-            writing.wait()
-            if let e = writeError.error { throw e }
+        let writer = BatchWriter(file: file) { written in
+            try writeProgress(written.progress)
+            reporter.advance(by: written.rows)
+            afterBatch?(written.progress.done.values.reduce(0, +))
         }
-        var datasets: [HDF5Dataset] = []
-        defer { datasets.forEach { $0.close() } }
+        defer { writer.closeDatasets() }
+        var state = progress, computed = 0, current = 0
         do {
-            var current = 0
             for split in Split.allCases {
                 let samples = splits[split] ?? []
                 guard !samples.isEmpty else { continue }
-                try finishWrite()
-                let audioDS = try file.openDataset(FeatureCacheSchema.audio(split))
-                let depthDS = try file.openDataset(FeatureCacheSchema.depth(split))
-                datasets += [audioDS, depthDS]
-                var next = state.done[split.rawValue] ?? 0
-                while next < samples.count {
-                    let end = min(next + batchSize, samples.count)
+                try writer.waitForPrevious()
+                let datasets = try writer.open(split)
+                for batch in batches(of: samples.count, after: state.done[split.rawValue] ?? 0) {
                     let target = buffers[current]
-                    try computeBatch(Array(samples[next..<end]), extractor: extractor, workspaces: workspaces, into: target)
-                    try finishWrite()
-                    let start = next, count = end - next
-                    // The progress this write will make true; recorded only after the flush.
-                    state.done[split.rawValue] = end
-                    let progress = state
-                    writing.enter()
-                    writer.async {
-                        defer { writing.leave() }
-                        do {
-                            // `target` stays alive in this closure; the next compute into it
-                            // starts only after finishWrite().
-                            try audioDS.writeRows(start, count: count, UnsafeBufferPointer(rebasing: target.audio[0..<(count * audioSize)]))
-                            try depthDS.writeRows(start, count: count, UnsafeBufferPointer(rebasing: target.depth[0..<(count * depthSize)]))
-                            try file.flush()
-                            try writeProgress(progress)
-                            reporter.advance(by: count)
-                            afterBatch?(progress.done.values.reduce(0, +))
-                        } catch {
-                            writeError.error = error
-                        }
-                    }
-                    next = end
-                    computed += count
+                    try computeBatch(Array(samples[batch]), extractor: extractor, workspaces: workspaces, into: target)
+                    try writer.waitForPrevious()
+                    // The progress this write makes true, recorded only after its flush.
+                    state.done[split.rawValue] = batch.upperBound
+                    writer.write(target, rows: batch, to: datasets, sizes: (audioSize, depthSize), then: state)
+                    computed += batch.count
                     current ^= 1
                 }
             }
-            try finishWrite()
+            try writer.waitForPrevious()
             try file.setAttribute("complete", 1)
             try file.flush()
         } catch {
-            writing.wait()
+            try? writer.waitForPrevious()
             throw error
         }
         return computed
+    }
+
+    /// The batches of `count` samples from `start`: `batchSize` rows each, the last shorter.
+    func batches(of count: Int, after start: Int) -> [Range<Int>] {
+        stride(from: start, to: count, by: batchSize).map { $0..<min($0 + batchSize, count) }
     }
 
     /// Closes the complete partial file and renames it to its final name.
@@ -413,24 +380,5 @@ public struct Featurizer {
 
     private func fileSize(_ url: URL) -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.intValue ?? 0
-    }
-}
-
-/// One batch's feature rows, allocated once and reused: `audio` [batch, audio size] and
-/// `depth` [batch, depth size].
-final class BatchBuffers: @unchecked Sendable {
-    let audio: UnsafeMutableBufferPointer<Float>
-    let depth: UnsafeMutableBufferPointer<Float>
-
-    init(audio: Int, depth: Int) {
-        self.audio = .allocate(capacity: audio)
-        self.audio.initialize(repeating: 0)
-        self.depth = .allocate(capacity: depth)
-        self.depth.initialize(repeating: 0)
-    }
-
-    deinit {
-        audio.deallocate()
-        depth.deallocate()
     }
 }

@@ -54,15 +54,29 @@ public struct EvaluationConfig: Equatable, Sendable {
         self.features = features
     }
 
+    /// Metres of ground truth `min_depth` may leave out; metres per depth bin.
+    public static let minDepths = 0.0...1000.0
+    public static let depthBins = 0.05...100.0
+
+    /// Every rule on the evaluation settings, once.
     public func validate() throws {
-        guard !splits.isEmpty, !splits.contains(.train) else { throw EvalError.config("eval_on: expected test, val or both") }
+        guard !splits.isEmpty, !splits.contains(.train) else { throw SettingViolation("eval_on", splits.map(\.rawValue), expected: "test, val or both") }
         let p = evaluationProtocol
-        guard p.minDepth >= 0, p.minDepth.isFinite else { throw EvalError.config("min_depth \(p.minDepth): expected 0 or more metres") }
-        if let m = p.maxEvalDepth, !(m > p.minDepth && m.isFinite) {
-            throw EvalError.config("max_eval_depth \(m): expected more metres than min_depth \(p.minDepth)")
+        guard Self.minDepths.contains(p.minDepth) else {
+            throw SettingViolation("min_depth", pythonFloat(p.minDepth), expected: "a value from 0.0 to 1000.0")
         }
-        if p.rawDepth && manifest == nil { throw EvalError.config("--raw_depth needs --manifest (the raw maps are read through it)") }
-        guard depthBin.isFinite, depthBin > 0 else { throw EvalError.config("depth_bin \(depthBin): expected a positive number of metres") }
-        guard batchSize >= 1 else { throw EvalError.config("batch size \(batchSize): expected at least 1") }
+        if let m = p.maxEvalDepth, !(m > p.minDepth && m.isFinite) {
+            throw SettingViolation(combining: ["max_eval_depth", "min_depth"], "max_eval_depth \(pythonFloat(m)): expected more metres than min_depth \(pythonFloat(p.minDepth))")
+        }
+        if p.rawDepth && manifest == nil {
+            throw SettingViolation(combining: ["raw_depth", "manifest"], "--raw_depth needs --manifest (the raw maps are read through it)")
+        }
+        guard Self.depthBins.contains(depthBin) else {
+            throw SettingViolation("depth_bin", pythonFloat(depthBin), expected: "a value from 0.05 to 100.0")
+        }
+        guard TrainingConfig.batchSizes.contains(batchSize) else {
+            throw SettingViolation("batch_size", batchSize, expected: "a value from \(TrainingConfig.batchSizes.lowerBound) to \(TrainingConfig.batchSizes.upperBound)")
+        }
+        if case let .epoch(n) = checkpoint, n < 1 { throw SettingViolation("checkpoints", n, expected: "an epoch of 1 or more") }
     }
 }

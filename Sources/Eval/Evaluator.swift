@@ -5,187 +5,6 @@ import Model
 import Support
 import Train
 
-/// Pixel-pooled errors for ground truth in [lower, upper) metres.
-public struct DepthBin: Codable, Equatable, Sendable {
-    public var lower: Double
-    public var upper: Double
-    public var pixels: Int
-    /// nil (JSON null) for a bin without pixels: no error was measured there.
-    public var rmse: Double?
-    public var absRel: Double?
-
-    enum CodingKeys: String, CodingKey { case lower, upper, pixels, rmse, absRel = "abs_rel" }
-
-    public init(lower: Double, upper: Double, pixels: Int, rmse: Double?, absRel: Double?) {
-        self.lower = lower
-        self.upper = upper
-        self.pixels = pixels
-        self.rmse = rmse
-        self.absRel = absRel
-    }
-
-    /// Empty bins say `null` explicitly rather than leaving the keys out.
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(lower, forKey: .lower)
-        try c.encode(upper, forKey: .upper)
-        try c.encode(pixels, forKey: .pixels)
-        try c.encode(rmse, forKey: .rmse)
-        try c.encode(absRel, forKey: .absRel)
-    }
-}
-
-/// One evaluated sample.
-public struct SampleResult: Sendable {
-    public var id: String
-    public var split: Split
-    public var index: Int
-    public var metrics: DepthMetrics
-
-    /// V2 ids are `<location>/<split>/<n>`; V1 has no locations.
-    public var location: String {
-        let parts = id.split(separator: "/")
-        return parts.count >= 3 ? String(parts[0]) : ""
-    }
-}
-
-/// The figures of a group of samples (a split, a location): the per-image mean (the
-/// reference's aggregation) and the per-pixel pooled metrics.
-public struct GroupSummary: Codable, Sendable, Equatable {
-    public var samples: Int
-    public var pixels: Int
-    public var metrics: [String: Double]
-    public var pooledMetrics: [String: Double]
-
-    enum CodingKeys: String, CodingKey { case samples, pixels, metrics, pooledMetrics = "pooled_metrics" }
-}
-
-/// Which pixels and which ground truth the figures are over (`eval --min_depth`,
-/// `--max_eval_depth`, `--raw_depth`); the defaults are the reference's.
-public struct EvaluationProtocol: Codable, Sendable, Equatable {
-    /// Metres: pixels with ground truth below are left out (0: the reference's gt > 0).
-    public var minDepth: Double = 0
-    /// Metres: pixels with ground truth above are left out (nil: none).
-    public var maxEvalDepth: Double?
-    /// Against the dataset's raw depth maps at their native resolution (the prediction
-    /// upsampled bilinearly to them) instead of the cached, resized targets.
-    public var rawDepth = false
-
-    public init(minDepth: Double = 0, maxEvalDepth: Double? = nil, rawDepth: Bool = false) {
-        self.minDepth = minDepth
-        self.maxEvalDepth = maxEvalDepth
-        self.rawDepth = rawDepth
-    }
-
-    public static let reference = EvaluationProtocol()
-
-    public var range: DepthRange { DepthRange(min: Float(minDepth), max: maxEvalDepth.map(Float.init) ?? .infinity) }
-
-    enum CodingKeys: String, CodingKey { case minDepth = "min_depth", maxEvalDepth = "max_eval_depth", rawDepth = "raw_depth" }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(minDepth, forKey: .minDepth)
-        try c.encode(maxEvalDepth, forKey: .maxEvalDepth)
-        try c.encode(rawDepth, forKey: .rawDepth)
-    }
-}
-
-/// What `eval` found: mean metrics (SPEC section 5), the constant predictor's figures on
-/// the same samples, the depth-binned breakdown, the per-pixel pooled figures, and the
-/// breakdown per split and per location (V2).
-public struct EvaluationSummary: Codable, Sendable {
-    public var checkpoint: String
-    public var epoch: Int?
-    public var split: String
-    public var samples: Int
-    public var cache: String
-    public var evaluationProtocol: EvaluationProtocol
-    /// The per-image mean (the reference's aggregation).
-    public var metrics: [String: Double]
-    /// Every valid pixel of every sample pooled, then SPEC's formulas.
-    public var pooledMetrics: [String: Double]
-    /// Predicting the training split's per-pixel mean depth for every sample.
-    public var constantPredictor: [String: Double]
-    public var constantPooled: [String: Double]
-    public var depthBins: [DepthBin]
-    public var constantDepthBins: [DepthBin]
-    public var perSplit: [String: GroupSummary]
-    public var perLocation: [String: GroupSummary]
-
-    enum CodingKeys: String, CodingKey {
-        case checkpoint, epoch, split, samples, cache, metrics
-        case evaluationProtocol = "protocol", pooledMetrics = "pooled_metrics"
-        case constantPredictor = "constant_predictor", constantPooled = "constant_pooled"
-        case depthBins = "depth_bins", constantDepthBins = "constant_depth_bins"
-        case perSplit = "per_split", perLocation = "per_location"
-    }
-}
-
-/// Accumulates pixel-pooled squared and relative errors per ground-truth depth bin.
-struct DepthBinAccumulator {
-    let width: Double
-    let count: Int
-    var sq: [Double], rel: [Double], n: [Int]
-
-    init(width: Double, maxDepth: Double) {
-        self.width = width
-        count = max(1, Int((maxDepth / width).rounded(.up)))
-        sq = Array(repeating: 0, count: count)
-        rel = sq
-        n = Array(repeating: 0, count: count)
-    }
-
-    mutating func add(gt: UnsafePointer<Float>, pred: UnsafePointer<Float>, pixels: Int, scale: Float, range: DepthRange = .reference) {
-        for i in 0..<pixels {
-            let g = gt[i] * scale
-            guard range.contains(g) else { continue }
-            let p = pred[i] * scale
-            // Huge or infinite depth (V1 without max_depth keeps +inf as 3.4e35 m) joins the last bin.
-            let q = Double(g) / width
-            let b = q.isFinite && q < Double(count - 1) ? Int(q) : count - 1
-            let d = Double(g) - Double(p)
-            sq[b] += d * d
-            rel[b] += abs(d) / Double(g)
-            n[b] += 1
-        }
-    }
-
-    var bins: [DepthBin] {
-        (0..<count).map { b in
-            let m = Double(n[b])
-            return DepthBin(lower: Double(b) * width, upper: Double(b + 1) * width, pixels: n[b],
-                            rmse: n[b] > 0 ? (sq[b] / m).squareRoot() : nil, absRel: n[b] > 0 ? rel[b] / m : nil)
-        }
-    }
-}
-
-/// The dataset's raw depth maps, found by sample id, for `--raw_depth`.
-public struct RawDepthSource {
-    public let root: DatasetRoot
-    let records: [String: SampleRecord]
-
-    public init(manifest: Manifest, root: DatasetRoot) {
-        self.root = root
-        records = Dictionary(manifest.samples.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-    }
-
-    /// Sample `id`'s depth as the target's metres (nan_to_num for V1, mm -> m, clipped to
-    /// max_depth, negatives 0) at its native resolution, and its height and width.
-    func metres(_ id: String, config: FeatureConfig) throws -> (values: [Float], height: Int, width: Int) {
-        guard let record = records[id] else {
-            throw EvalError.config("sample \(id) of the cache is not in the manifest: pass the manifest the cache was built from")
-        }
-        let npy = try NPYArray(contentsOf: try root.checkedURL(relative: record.depth.path))
-        guard npy.shape.count == 2, npy.count > 0 else {
-            throw EvalError.config("\(record.depth.path): depth of shape \(npy.shape), expected 2-D")
-        }
-        var values = npy.floats()
-        values.withUnsafeMutableBufferPointer { DepthTarget(config: config).metres($0) }
-        return (values, npy.shape[0], npy.shape[1])
-    }
-}
-
 /// Evaluates a model on splits of a cache, batch by batch, on every core.
 public struct Evaluator {
     public let model: UNet
@@ -242,29 +61,71 @@ public struct Evaluator {
         return (0..<pixels).map { Float(n[$0] > 0 ? sum[$0] / Double(n[$0]) : fallback) }
     }
 
-    /// Everything `run` accumulates while it goes through the samples.
+    /// Everything `run` accumulates while it goes through the samples, in the order it
+    /// sees them: per sample, the model's and the constant predictor's figures; pooled over
+    /// every pixel, per depth bin, and per split and location.
     struct Tally {
+        /// A split's or a location's per-sample metrics and pooled sums.
+        struct Group {
+            var metrics: [DepthMetrics] = []
+            var sums = DepthMetricSums()
+            var summary: GroupSummary {
+                GroupSummary(samples: metrics.count, pixels: sums.pixels, metrics: DepthMetrics.mean(metrics).named,
+                             pooledMetrics: sums.metrics.named)
+            }
+        }
+
+        let range: DepthRange
         var results: [SampleResult] = []
         var constant: [DepthMetrics] = []
         var pooled = DepthMetricSums(), constantPooled = DepthMetricSums()
         var bins: DepthBinAccumulator, constantBins: DepthBinAccumulator
-        var groups: [String: (metrics: [DepthMetrics], sums: DepthMetricSums)] = [:]
+        var splits: [String: Group] = [:], locations: [String: Group] = [:]
 
-        mutating func group(_ key: String, _ m: DepthMetrics, _ sums: DepthMetricSums) {
-            var g = groups[key] ?? ([], DepthMetricSums())
-            g.metrics.append(m)
-            g.sums.add(sums)
-            groups[key] = g
+        init(range: DepthRange, bins: DepthBinAccumulator) {
+            self.range = range
+            self.bins = bins
+            constantBins = bins
         }
 
-        func summaries(prefix: String) -> [String: GroupSummary] {
-            var out: [String: GroupSummary] = [:]
-            for (key, g) in groups where key.hasPrefix(prefix) {
-                out[String(key.dropFirst(prefix.count))] = GroupSummary(samples: g.metrics.count, pixels: g.sums.pixels,
-                                                                       metrics: DepthMetrics.mean(g.metrics).named,
-                                                                       pooledMetrics: g.sums.metrics.named)
+        /// One sample, its ground truth and both predictions in metres.
+        mutating func add(id: String, split: Split, index: Int, _ m: (gt: [Float], pred: [Float], constant: [Float])) {
+            var sums = DepthMetricSums(), constantSums = DepthMetricSums()
+            m.gt.withUnsafeBufferPointer { g in
+                m.pred.withUnsafeBufferPointer { p in
+                    m.constant.withUnsafeBufferPointer { k in
+                        let (g, p, k, n) = (g.baseAddress!, p.baseAddress!, k.baseAddress!, g.count)
+                        sums.add(gt: g, pred: p, count: n, range: range)
+                        constantSums.add(gt: g, pred: k, count: n, range: range)
+                        bins.add(gt: g, pred: p, pixels: n, scale: 1, range: range)
+                        constantBins.add(gt: g, pred: k, pixels: n, scale: 1, range: range)
+                    }
+                }
             }
-            return out
+            let result = SampleResult(id: id, split: split, index: index, metrics: sums.metrics)
+            results.append(result)
+            constant.append(constantSums.metrics)
+            pooled.add(sums)
+            constantPooled.add(constantSums)
+            Self.add(result.metrics, sums, to: &splits[split.rawValue, default: Group()])
+            if !result.location.isEmpty { Self.add(result.metrics, sums, to: &locations[result.location, default: Group()]) }
+        }
+
+        private static func add(_ m: DepthMetrics, _ sums: DepthMetricSums, to group: inout Group) {
+            group.metrics.append(m)
+            group.sums.add(sums)
+        }
+
+        func summary(checkpoint: String, epoch: Int?, splits evaluated: [Split], cache: String,
+                     protocol evaluationProtocol: EvaluationProtocol) -> EvaluationSummary {
+            EvaluationSummary(checkpoint: checkpoint, epoch: epoch, split: evaluated.map(\.rawValue).joined(separator: "+"),
+                              samples: results.count, cache: cache, evaluationProtocol: evaluationProtocol,
+                              metrics: DepthMetrics.mean(results.map(\.metrics)).named,
+                              pooledMetrics: pooled.metrics.named,
+                              constantPredictor: DepthMetrics.mean(constant).named,
+                              constantPooled: constantPooled.metrics.named,
+                              depthBins: bins.bins, constantDepthBins: constantBins.bins,
+                              perSplit: splits.mapValues(\.summary), perLocation: locations.mapValues(\.summary))
         }
     }
 
@@ -287,61 +148,37 @@ public struct Evaluator {
         return (values, pu, cu)
     }
 
-    /// Per-sample results in split order and the summary.
+    /// Per-sample results in split order and the summary: the constant predictor from the
+    /// training split, then every batch of each split through the model, each sample
+    /// brought to metres (`metres`) and tallied (`Tally.add`).
     public func run(checkpointName: String, epoch: Int?) throws -> (samples: [SampleResult], summary: EvaluationSummary) {
         let input = try input()
         let pixels = cache.depthSize
         let constant = try constantPrediction()
-        let range = evaluationProtocol.range
-        let bins = DepthBinAccumulator(width: binWidth, maxDepth: binLimit)
-        var tally = Tally(bins: bins, constantBins: bins)
+        var tally = Tally(range: evaluationProtocol.range, bins: DepthBinAccumulator(width: binWidth, maxDepth: binLimit))
         var upsamplers: [String: AntialiasResize] = [:]
         var scratch: [Float] = []
         for split in splits {
             let ids = try cache.sampleIds(split)
             try predictBatches(model: model, cache: cache, input: input, splits: [split], batchSize: batchSize) { batch, pred in
-                try batch.depth.withUnsafeBufferPointer { d in
-                    try constant.withUnsafeBufferPointer { c in
-                        guard let dp = d.baseAddress, let pp = pred.baseAddress, let cp = c.baseAddress else {
-                            throw EvalError.emptySplit(cache: cache.path.path, split: split.rawValue)
-                        }
-                        for n in 0..<batch.count {
-                            let index = batch.samples[n].index
-                            let id = index < ids.count ? ids[index] : "\(split.rawValue)/\(index)"
-                            let m = try metres(id: id, gt: dp + n * pixels, pred: pp + n * pixels, constant: cp, pixels: pixels,
-                                               upsamplers: &upsamplers, scratch: &scratch)
-                            var sums = DepthMetricSums(), constantSums = DepthMetricSums()
-                            m.gt.withUnsafeBufferPointer { g in
-                                m.pred.withUnsafeBufferPointer { p in
-                                    m.constant.withUnsafeBufferPointer { k in
-                                        sums.add(gt: g.baseAddress!, pred: p.baseAddress!, count: g.count, range: range)
-                                        constantSums.add(gt: g.baseAddress!, pred: k.baseAddress!, count: g.count, range: range)
-                                        tally.bins.add(gt: g.baseAddress!, pred: p.baseAddress!, pixels: g.count, scale: 1, range: range)
-                                        tally.constantBins.add(gt: g.baseAddress!, pred: k.baseAddress!, pixels: g.count, scale: 1, range: range)
-                                    }
-                                }
+                for n in 0..<batch.count {
+                    let index = batch.samples[n].index
+                    let id = index < ids.count ? ids[index] : "\(split.rawValue)/\(index)"
+                    let m = try batch.depth.withUnsafeBufferPointer { d in
+                        try constant.withUnsafeBufferPointer { c in
+                            guard let dp = d.baseAddress, let pp = pred.baseAddress, let cp = c.baseAddress else {
+                                throw EvalError.emptySplit(cache: cache.path.path, split: split.rawValue)
                             }
-                            let result = SampleResult(id: id, split: split, index: index, metrics: sums.metrics)
-                            tally.results.append(result)
-                            tally.constant.append(constantSums.metrics)
-                            tally.pooled.add(sums)
-                            tally.constantPooled.add(constantSums)
-                            tally.group("split:" + split.rawValue, result.metrics, sums)
-                            if !result.location.isEmpty { tally.group("location:" + result.location, result.metrics, sums) }
+                            return try metres(id: id, gt: dp + n * pixels, pred: pp + n * pixels, constant: cp, pixels: pixels,
+                                              upsamplers: &upsamplers, scratch: &scratch)
                         }
                     }
+                    tally.add(id: id, split: split, index: index, m)
                 }
             }
         }
-        let summary = EvaluationSummary(checkpoint: checkpointName, epoch: epoch, split: splits.map(\.rawValue).joined(separator: "+"),
-                                        samples: tally.results.count, cache: cache.path.path, evaluationProtocol: evaluationProtocol,
-                                        metrics: DepthMetrics.mean(tally.results.map(\.metrics)).named,
-                                        pooledMetrics: tally.pooled.metrics.named,
-                                        constantPredictor: DepthMetrics.mean(tally.constant).named,
-                                        constantPooled: tally.constantPooled.metrics.named,
-                                        depthBins: tally.bins.bins, constantDepthBins: tally.constantBins.bins,
-                                        perSplit: tally.summaries(prefix: "split:"), perLocation: tally.summaries(prefix: "location:"))
-        return (tally.results, summary)
+        return (tally.results, tally.summary(checkpoint: checkpointName, epoch: epoch, splits: splits, cache: cache.path.path,
+                                             protocol: evaluationProtocol))
     }
 
     /// Ground truth and prediction (metres) of chosen samples of the split.

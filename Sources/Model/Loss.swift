@@ -28,6 +28,17 @@ public struct DepthLoss: Sendable, Codable, Equatable {
         self.maxDepth = maxDepth
     }
 
+    /// The criteria's weights and SIlog's lambda a run may use.
+    public static let weights = 0.0...1e6
+    public static let lambdas = 0.0...1.0
+
+    /// Refuses weights and lambdas outside their ranges (NaN included).
+    public func validate() throws {
+        guard Self.weights.contains(l1Weight) else { throw SettingViolation("l1_weight", pythonFloat(l1Weight), expected: "a value from 0.0 to 1000000.0") }
+        guard Self.weights.contains(silogWeight) else { throw SettingViolation("silog_weight", pythonFloat(silogWeight), expected: "a value from 0.0 to 1000000.0") }
+        guard Self.lambdas.contains(silogLambda) else { throw SettingViolation("silog_lambda", pythonFloat(silogLambda), expected: "a value from 0.0 to 1.0") }
+    }
+
     /// The loss of `pred` against `gt` (both `count` floats); writes dLoss/dpred into
     /// `grad` when given. nil when no pixel is valid (PyTorch would give NaN). The sums run
     /// over fixed blocks of `sumBlock` pixels, each in order, then the blocks in order: the

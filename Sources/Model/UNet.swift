@@ -31,20 +31,27 @@ public struct UNetConfig: Equatable, Sendable, Codable {
     /// Refuses shapes no U-Net here can have (from flags or a checkpoint's metadata),
     /// before anything is allocated.
     public func validate() throws {
-        guard (5...Self.maxLevels).contains(numDowns) else {
-            throw ModelError.config("num_downs \(numDowns): expected 5 to \(Self.maxLevels) levels")
+        guard Self.levels.contains(numDowns) else {
+            throw SettingViolation("num_downs", numDowns, expected: "a value from \(Self.levels.lowerBound) to \(Self.levels.upperBound)")
         }
-        guard (1...Self.maxFilters).contains(ngf) else { throw ModelError.config("ngf \(ngf): expected 1 to \(Self.maxFilters)") }
+        guard Self.filters.contains(ngf) else {
+            throw SettingViolation("ngf", ngf, expected: "a value from \(Self.filters.lowerBound) to \(Self.filters.upperBound)")
+        }
         guard (1...Self.maxChannels).contains(inputChannels), (1...Self.maxChannels).contains(outputChannels) else {
             throw ModelError.config("input/output channels \(inputChannels)/\(outputChannels): expected 1 to \(Self.maxChannels)")
         }
     }
 
+    /// Levels and first-level filters a U-Net here may have.
+    public static var levels: ClosedRange<Int> { 5...maxLevels }
+    public static var filters: ClosedRange<Int> { 1...maxFilters }
+
     /// Input side length must be divisible by 2^numDowns (each level halves it).
     public func checkInput(height: Int, width: Int) throws {
         let f = 1 << numDowns
         guard height % f == 0, width % f == 0, height >= f, width >= f else {
-            throw ModelError.config("a \(numDowns)-level U-Net needs images whose sides are multiples of \(f); got \(height)x\(width) (set --images_size or --num_downs)")
+            throw SettingViolation(combining: ["num_downs", "generator", "images_size"],
+                                   "a \(numDowns)-level U-Net needs images whose sides are multiples of \(f); got \(height)x\(width) (set --images_size or --num_downs)")
         }
     }
 }

@@ -15,22 +15,6 @@ public enum FileError: ReportableError, Equatable, LocalizedError {
     public var errorDescription: String? { description }
 }
 
-/// An error the tool reports as a plain message: every error type of the tool conforms,
-/// and the command line prints its description and exits 2.
-public protocol ReportableError: Error, CustomStringConvertible {}
-
-/// A readable reason for any error: ours as they describe themselves, Foundation's as the
-/// system's words (not an "NSCocoaErrorDomain Code=642" dump).
-public func plainReason(_ error: Error) -> String {
-    if let own = error as? ReportableError { return own.description }
-    let ns = error as NSError
-    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-        return String(cString: strerror(Int32(underlying.code)))
-    }
-    if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
-    return ns.localizedFailureReason ?? ns.localizedDescription
-}
-
 /// The largest file read whole (a dataset's NPY, WAV and CSV files, manifests, conf files,
 /// checkpoints): far above any of them, far below what a sparse or hostile file could claim.
 public let maxFileBytes = 8 << 30
@@ -72,25 +56,6 @@ public func readFile(_ url: URL, into buffer: inout [UInt8], limit: Int = maxFil
         }
     }
     return size
-}
-
-/// Whether a path names something, told apart from why it cannot be reached: a symlink
-/// loop or an over-long name is not "missing".
-public enum PathStatus: Equatable {
-    case exists
-    case missing
-    case unreachable(String)
-
-    public init(_ url: URL) {
-        var st = stat()
-        if stat(url.path, &st) == 0 { self = .exists; return }
-        switch errno {
-        case ENOENT, ENOTDIR: self = .missing
-        case ELOOP: self = .unreachable("a loop of symbolic links")
-        case ENAMETOOLONG: self = .unreachable("the name is longer than the file system allows")
-        default: self = .unreachable(String(cString: strerror(errno)))
-        }
-    }
 }
 
 /// Writes `data` atomically: to `.<name>.partial-<pid>` beside it, flushed to disk, then
@@ -156,31 +121,4 @@ public func createDirectory(_ url: URL) throws {
             throw FileError.write(path: url.path, reason: "cannot create \(path): \(String(cString: strerror(errno)))")
         }
     }
-}
-
-/// Text from a file as a message quotes it: at most `limit` characters, the rest counted,
-/// so a hostile 10 MB field does not end up whole in a message or a manifest; control
-/// characters (newlines included: a quoted value is one line) escaped as `\u{1B}`, so no
-/// file's bytes reach the terminal as commands.
-public func clipped(_ text: String, limit: Int = 120) -> String {
-    let shown = escapingControls(text.count > limit ? String(text.prefix(limit)) : text, keepingLines: false)
-    return text.count > limit ? shown + "... (\(text.utf8.count) bytes)" : shown
-}
-
-/// `text` with C0 and C1 control characters and DEL written as `\u{..}` escapes; with
-/// `keepingLines`, newlines and tabs stay (a message of several lines).
-public func escapingControls(_ text: String, keepingLines: Bool) -> String {
-    func isControl(_ u: Unicode.Scalar) -> Bool {
-        (u.value < 0x20 || (0x7F...0x9F).contains(u.value)) && !(keepingLines && (u == "\n" || u == "\t"))
-    }
-    guard text.unicodeScalars.contains(where: isControl) else { return text }
-    var out = String.UnicodeScalarView()
-    for u in text.unicodeScalars {
-        if isControl(u) {
-            out.append(contentsOf: "\\u{\(String(u.value, radix: 16, uppercase: true))}".unicodeScalars)
-        } else {
-            out.append(u)
-        }
-    }
-    return String(out)
 }

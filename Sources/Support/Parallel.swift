@@ -10,6 +10,18 @@ public struct Parallelism: Sendable, Equatable {
     /// Every core the process may run on.
     public static var allCores: Parallelism { Parallelism(workers: ProcessInfo.processInfo.activeProcessorCount) }
 
+    /// The thread counts `--threads` accepts: up to 4 per core.
+    public static var workerCounts: ClosedRange<Int> { 1...(4 * Swift.max(ProcessInfo.processInfo.activeProcessorCount, 1)) }
+
+    /// `--threads N` (nil: every core), checked against `workerCounts`.
+    public static func threads(_ n: Int?) throws -> Parallelism {
+        guard let n else { return .allCores }
+        guard workerCounts.contains(n) else {
+            throw SettingViolation("threads", n, expected: "a value from 1 to \(workerCounts.upperBound)")
+        }
+        return Parallelism(workers: n)
+    }
+
     /// Splits 0..<count into at most `workers` contiguous ranges and runs `body` on each.
     /// Small jobs (fewer than two `grain`s) run inline: a thread hand-off costs more.
     @inline(__always)

@@ -4,63 +4,6 @@ import Ingest
 import Model
 import Support
 
-/// The figure `--save_best_model` keeps the best epoch by: a validation metric or the loss.
-public enum BestMetric: String, CaseIterable, Codable, Sendable {
-    case absRel = "abs_rel", rmse, delta1, delta2, delta3, log10, mae, loss
-
-    /// delta1-3 grow as the model improves; errors and the loss shrink.
-    public var higherIsBetter: Bool { DepthMetrics.higherIsBetter(rawValue) }
-
-    /// Whether `figure` beats `other` (equal is not better: the first of equals stays).
-    public func isBetter(_ figure: Double, than other: Double) -> Bool {
-        higherIsBetter ? figure > other : figure < other
-    }
-
-    /// The figure of `record` this metric compares: its validation loss or a validation metric.
-    public func figure(of record: EpochRecord) -> Double? {
-        self == .loss ? record.valLoss : record.metrics?[rawValue]
-    }
-}
-
-public enum WandbMode: String, CaseIterable, Codable, Sendable {
-    case online, offline, disabled
-
-    /// A mode as the W&B client reads WANDB_MODE, older names included (dryrun, run).
-    public init?(clientText text: String) {
-        guard let mode = WandbMode(rawValue: text) ?? ["dryrun": .offline, "run": .online][text] else { return nil }
-        self = mode
-    }
-}
-
-/// The W&B settings the baseline's commands carry.
-public struct WandbConfig: Equatable, Sendable {
-    public var enabled: Bool
-    public var project: String
-    public var entity: String?
-    public var mode: WandbMode
-
-    public init(enabled: Bool = false, project: String = "batvision", entity: String? = nil, mode: WandbMode = .disabled) {
-        self.enabled = enabled
-        self.project = project
-        self.entity = entity
-        self.mode = mode
-    }
-}
-
-/// One resolved setting as the run log records it: its value as text and where it came
-/// from (a conf file, a flag, a built-in default).
-public struct ResolvedSetting: Equatable, Sendable {
-    public var key: String
-    public var value: String
-    public var origin: String
-
-    public init(key: String, value: String, origin: String) {
-        self.key = key
-        self.value = value
-        self.origin = origin
-    }
-}
-
 /// Everything `train` needs (SPEC section 4), typed. The command line builds it from the
 /// conf files and flags; nothing here parses text.
 public struct TrainingConfig: Equatable, Sendable {
@@ -107,25 +50,42 @@ public struct TrainingConfig: Equatable, Sendable {
         self.model = model ?? UNetConfig(numDowns: 8, ngf: 64, depthNorm: feature.depthNorm)
     }
 
+    /// The ranges of the run's numbers: every rule on the training settings, once.
+    public static let learningRates = 0.0...10.0
+    public static let batchSizes = 1...(1 << 16)
+    public static let epochCounts = 1...EpochRecord.maxEpoch
+    public static let predictionSampleCounts = 0...64
+    public static let clipNorms = 1e-12...1e12
+
     /// Refuses settings a run cannot use, naming the setting and what it accepts.
     public func validate() throws {
         try model.validate()
-        func fail(_ key: String, _ value: Any, _ expected: String) -> TrainError {
-            .config("\(key) \(value): expected \(expected)")
+        try loss.validate()
+        try RunName(modelName: modelName, dataset: feature.dataset, batchSize: batchSize, learningRate: learningRate,
+                    optimizer: optimizer, experimentName: experimentName).validate()
+        guard learningRate > 0, Self.learningRates.contains(learningRate) else {
+            throw SettingViolation("learning_rate", pythonFloat(learningRate), expected: "a positive number up to \(pythonFloat(Self.learningRates.upperBound))")
         }
-        guard learningRate > 0, learningRate.isFinite else { throw fail("learning_rate", learningRate, "a positive number") }
-        guard batchSize >= 1 else { throw fail("batch_size", batchSize, "at least 1") }
-        guard epochs >= 1 else { throw fail("epochs", epochs, "at least 1") }
-        guard validationIter >= 1 else { throw fail("validation_iter", validationIter, "at least 1") }
-        guard savingCheckpoints >= 1 else { throw fail("saving_checkpoints", savingCheckpoints, "at least 1") }
-        guard predictionSamples >= 0 else { throw fail("prediction_samples", predictionSamples, "0 or more") }
-        guard clipGradNorm > 0, clipGradNorm.isFinite else { throw fail("clip_grad_norm", clipGradNorm, "a positive number") }
+        try Self.check("batch_size", batchSize, Self.batchSizes)
+        try Self.check("epochs", epochs, Self.epochCounts)
+        try Self.check("validation_iter", validationIter, Self.epochCounts)
+        try Self.check("saving_checkpoints", savingCheckpoints, Self.epochCounts)
+        try Self.check("prediction_samples", predictionSamples, Self.predictionSampleCounts)
+        guard Self.clipNorms.contains(clipGradNorm) else {
+            throw SettingViolation("clip_grad_norm", pythonFloat(clipGradNorm), expected: "a value from 1e-12 to 1000000000000.0")
+        }
         guard model.depthNorm == feature.depthNorm, loss.depthNorm == feature.depthNorm else {
-            throw fail("depth_norm", feature.depthNorm, "the same for the features, the loss and the model head")
+            throw SettingViolation("depth_norm", feature.depthNorm, expected: "the same for the features, the loss and the model head")
         }
         if let r = resumeEpoch, r < 1 || r >= epochs {
-            throw fail("checkpoints", r, "an epoch between 1 and \(epochs - 1) to resume from")
+            throw SettingViolation("checkpoints", r, expected: epochs > 1 ? "an epoch from 1 to \(epochs - 1) to resume from" : "null: a 1-epoch run cannot resume")
         }
+        try model.checkInput(height: feature.imagesSize, width: feature.imagesSize)
+    }
+
+    /// `value` of `key` within `range`.
+    static func check(_ key: String, _ value: Int, _ range: ClosedRange<Int>) throws {
+        guard range.contains(value) else { throw SettingViolation(key, value, expected: "a value from \(range.lowerBound) to \(range.upperBound)") }
     }
 
     /// `<model name>_<dataset>_BS<batch>_Lr<lr>_<optimizer>_<experiment_name>` (SPEC:
@@ -135,33 +95,3 @@ public struct TrainingConfig: Equatable, Sendable {
                 optimizer: optimizer, experimentName: experimentName).description
     }
 }
-
-/// What names a run (SPEC section 4): `<model>_<dataset>_BS<batch>_Lr<lr>_<optimizer>_<experiment>`.
-/// `eval` forms it from the same settings to find the run's checkpoints.
-public struct RunName: CustomStringConvertible, Equatable, Sendable {
-    public var modelName: String
-    public var dataset: DatasetKind
-    public var batchSize: Int
-    public var learningRate: Double
-    public var optimizer: OptimizerKind
-    public var experimentName: String
-
-    public init(modelName: String, dataset: DatasetKind, batchSize: Int, learningRate: Double,
-                optimizer: OptimizerKind, experimentName: String) {
-        self.modelName = modelName
-        self.dataset = dataset
-        self.batchSize = batchSize
-        self.learningRate = learningRate
-        self.optimizer = optimizer
-        self.experimentName = experimentName
-    }
-
-    public var description: String {
-        "\(modelName)_\(dataset.rawValue)_BS\(batchSize)_Lr\(pythonFloat(learningRate))_\(optimizer.rawValue)_\(experimentName)"
-    }
-}
-
-/// A double as Python's `repr` prints it: shortest round-trip digits, `1e-05` style
-/// exponents below 1e-4 and from 1e16, `.0` on whole numbers, `inf`/`nan`. Swift's
-/// `description` follows the same rules (tested against Python's output).
-public func pythonFloat(_ x: Double) -> String { x.description }

@@ -24,9 +24,12 @@ import TestSupport
         #expect(c.epochs == 7 && c.loss.criterion == .L1 && c.learningRate == 0.002 && c.batchSize == 256)
         #expect(c.saveBestModel == false && c.wandb.enabled == false, "a flag turns off a conf file's true")
         func origin(_ key: String) -> String? { settings.first { $0.key == key }?.origin }
-        #expect(origin("epochs") == conf.appendingPathComponent("mode/train.yaml").path)
+        // A conf file's value comes with its line.
+        #expect(origin("epochs") == conf.appendingPathComponent("mode/train.yaml").path + ":1")
         #expect(origin("criterion") == "command line" && origin("save_best_model") == "command line")
-        #expect(origin("learning_rate") == conf.appendingPathComponent("dataset/batvisionv2.yaml").path)
+        let line = try #require(try String(contentsOf: conf.appendingPathComponent("dataset/batvisionv2.yaml"), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix("learning_rate:") })
+        #expect(origin("learning_rate") == conf.appendingPathComponent("dataset/batvisionv2.yaml").path + ":\(line + 1)")
         #expect(settings.first { $0.key == "epochs" }?.value == "7")
     }
 

@@ -77,6 +77,13 @@ func smallConfig(_ format: AudioFormat = .spectrogram, size: Int = 32, kind: Dat
         let v1 = try FeatureConfig(dataset: .batvisionv1, audioFormat: .spectrogram, maxDepth: 12, depthNorm: true, imagesSize: 256)
         #expect(CacheLocation(cacheDir: URL(fileURLWithPath: "c"), config: v2, manifestDigest: "d1").key == "f2f39e35c9c4fdef")
         #expect(CacheLocation(cacheDir: URL(fileURLWithPath: "c"), config: v1, manifestDigest: "d1").key == "4c10fecf909b8023")
+        // Two more, computed by the code before the canonical encoding (commit 1e136c7):
+        // V2 spectrogram with --depth_resize valid_area, and V1 waveform.
+        let resized = try FeatureConfig(dataset: .batvisionv2, audioFormat: .spectrogram, maxDepth: 30, depthNorm: false,
+                                        imagesSize: 256, depthResize: .validArea)
+        let waveform = try FeatureConfig(dataset: .batvisionv1, audioFormat: .waveform, maxDepth: 12, depthNorm: true, imagesSize: 256)
+        #expect(CacheLocation(cacheDir: URL(fileURLWithPath: "c"), config: resized, manifestDigest: "d1").key == "364be9e672ef28c2")
+        #expect(CacheLocation(cacheDir: URL(fileURLWithPath: "c"), config: waveform, manifestDigest: "d1").key == "6ea8d336fdaab3ac")
         // The feature code's version is part of the key: a new version never reuses old caches.
         #expect(CacheLocation.dspVersion == 1)
         #expect(CacheLocation.key(config: v2, manifestDigest: "d1", dspVersion: 2) != "f2f39e35c9c4fdef")

@@ -8,16 +8,16 @@ The HDF5 file is opened lazily, once per process: a DataLoader worker (fork or s
 opens its own handle on first use, and a handle inherited through fork is never used
 (the owner's pid is checked on every access). Pickling drops the handle.
 """
+import json
+import math
 import os
 
 import h5py
 import numpy as np
 
-SPLITS = ("train", "val", "test")
+from .settings import FEATURE_NAMES, SPECS
 
-# Root attributes that describe the features (FeatureCacheSchema.swift).
-FEATURE_ATTRIBUTES = ("dataset", "audio_format", "n_fft", "win_length", "hop_length", "n_mels", "f_min", "f_max",
-                      "sample_rate", "cut_samples", "max_depth", "depth_norm", "images_size", "preprocess")
+SPLITS = ("train", "val", "test")
 
 
 class CacheError(Exception):
@@ -111,24 +111,46 @@ def check_virtual_sources(f, path):
 
 
 def feature_config(attrs):
-    """The FeatureConfig of a cache as the Swift tool encodes it (CheckpointInfo.feature):
-    keys dataset, audioFormat, maxDepth (absent when unset), depthNorm, imagesSize,
-    preprocess, and depthResize / audioOffset / audioCutMs only when they are not the
-    reference's (reference / 0 / unset), as Swift omits them then."""
+    """What a cache holds: its ``feature_config`` attribute, the canonical JSON of the
+    Swift tool's FeatureConfig (the bytes its cache key hashes), as a dict. Caches written
+    before that attribute existed are described by their flat attributes alone."""
+    if "feature_config" in attrs:
+        return json.loads(attrs["feature_config"])
+    return _legacy_feature_config(attrs)
+
+
+def _legacy_feature_config(attrs):
+    """The config of a cache without ``feature_config`` (written before it existed, so
+    before depth_resize, audio_offset and audio_cut_ms were options: a reference cache)."""
     md = attrs.get("max_depth")
     cfg = {"dataset": attrs["dataset"], "audioFormat": attrs["audio_format"]}
     if md is not None and not (isinstance(md, float) and np.isnan(md)):
         cfg["maxDepth"] = float(md)
     cfg.update(depthNorm=bool(int(attrs["depth_norm"])), imagesSize=int(attrs["images_size"]),
                preprocess=attrs["preprocess"])
-    if attrs.get("depth_resize", "reference") != "reference":
-        cfg["depthResize"] = attrs["depth_resize"]
-    if int(attrs.get("audio_offset", 0)) != 0:
-        cfg["audioOffset"] = int(attrs["audio_offset"])
-    cut = attrs.get("audio_cut_ms")
-    if cut is not None and not np.isnan(float(cut)):
-        cfg["audioCutMs"] = float(cut)
     return cfg
+
+
+def feature_settings(attrs):
+    """The feature settings of a cache as ``batvision train`` records them (text): from the
+    flat attributes, which are named as the settings and leave nothing out (unset floats
+    are NaN); read by each setting's kind in the tool's table of settings."""
+    out = {}
+    for key in FEATURE_NAMES:
+        spec = SPECS[key]
+        if key not in attrs:  # an option newer than the cache: the cache is the reference's
+            out[key] = spec["defaults"]["batvisionv2" if attrs.get("dataset") != "batvisionv1" else "batvisionv1"]
+            continue
+        v = attrs[key]
+        if spec["kind"] == "float":
+            out[key] = "null" if math.isnan(float(v)) else repr(float(v))
+        elif spec["kind"] == "bool":
+            out[key] = "true" if int(v) else "false"
+        elif spec["kind"] == "int":
+            out[key] = str(int(v))
+        else:
+            out[key] = str(v)
+    return out
 
 
 class BatvisionCache:
@@ -171,6 +193,10 @@ class BatvisionCache:
     @property
     def feature_config(self):
         return feature_config(self.attrs)
+
+    @property
+    def feature_settings(self):
+        return feature_settings(self.attrs)
 
     @property
     def manifest_digest(self):

@@ -12,14 +12,19 @@ of per-rank means.
 """
 import torch
 
+from .settings import SPECS, default
+
 EPS = 1e-6
 
 
 class DepthLoss:
-    def __init__(self, criterion="Combined", l1_weight=0.237, silog_weight=0.637, silog_lambda=0.869,
+    """The criterion and weights default to the tool's settings (settings.json)."""
+
+    def __init__(self, criterion=default("criterion"), l1_weight=float(default("l1_weight")),
+                 silog_weight=float(default("silog_weight")), silog_lambda=float(default("silog_lambda")),
                  depth_norm=True, max_depth=1.0):
-        if criterion not in ("L1", "SIlog", "Combined"):
-            raise ValueError(f"criterion {criterion!r}: expected L1, SIlog or Combined")
+        if criterion not in SPECS["criterion"]["choices"]:
+            raise ValueError(f"criterion {criterion!r}: expected {', '.join(SPECS['criterion']['choices'])}")
         self.criterion = criterion
         self.l1_weight, self.silog_weight, self.silog_lambda = float(l1_weight), float(silog_weight), float(silog_lambda)
         self.depth_norm, self.max_depth = bool(depth_norm), float(max_depth)

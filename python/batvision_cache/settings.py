@@ -1,42 +1,47 @@
-"""Resolved settings, as ``batvision train`` resolves them (Sources/Cache/Settings.swift,
-TrainOptions.swift, TrainingConfig.swift): SPEC's built-in defaults per dataset, then
-``conf/dataset/<dataset>.yaml``, ``conf/mode/train.yaml``, ``conf/model/unet_baseline.yaml``
-(each overriding the previous), then the command-line flags, then TrainingConfig's
-defaults for keys still unset. Values are kept as text, as Swift prints them (YAML
-``true`` -> "true", ``12.0`` -> "12.0", ``null`` -> "null", lists joined by commas);
-they go into the checkpoints' ``settings`` unchanged.
+"""Resolved settings, as ``batvision train`` resolves them: the built-in defaults per
+dataset, then ``conf/dataset/<dataset>.yaml``, ``conf/mode/train.yaml``,
+``conf/model/unet_baseline.yaml`` (each overriding the previous), then the command-line
+flags. Values are kept as text, as Swift prints them (YAML ``true`` -> "true", ``12.0`` ->
+"12.0", ``null`` -> "null", lists joined by commas); they go into the checkpoints'
+``settings`` unchanged.
+
+Nothing here restates a setting: keys, kinds, defaults, switches, the conf files of each
+command and the feature config's names come from ``settings.json``, which ``batvision
+settings --json`` writes from the Swift tool's one table of settings
+(Sources/BatvisionCLI/Settings/SettingTable.swift); tests keep the two equal.
 """
+import json
 import os
 
-BUILT_IN = {
-    "batvisionv1": {"dataset": "batvisionv1", "dataset_dir": "out/synthetic/batvisionv1",
-                    "manifest": "data-manifests/batvisionv1-synthetic.json", "cache_dir": "out/cache",
-                    "audio_format": "spectrogram", "max_depth": "12.0", "depth_norm": "true", "images_size": "256",
-                    "preprocess": "resize", "learning_rate": "0.001", "batch_size": "128"},
-    "batvisionv2": {"dataset": "batvisionv2", "dataset_dir": "out/synthetic/batvisionv2",
-                    "manifest": "data-manifests/batvisionv2-synthetic.json", "cache_dir": "out/cache",
-                    "audio_format": "mel_spectrogram", "max_depth": "30.0", "depth_norm": "false", "images_size": "256",
-                    "preprocess": "resize", "learning_rate": "0.002", "batch_size": "256"},
-}
+with open(os.path.join(os.path.dirname(__file__), "settings.json")) as _f:
+    TABLE = json.load(_f)
 
-TRAINING_DEFAULTS = {
-    "experiment_name": "default", "epochs": "80", "optimizer": "AdamW", "criterion": "Combined",
-    "l1_weight": "0.237", "silog_weight": "0.637", "silog_lambda": "0.869", "validation": "true",
-    "validation_iter": "2", "saving_checkpoints": "10", "checkpoints": "null", "save_best_model": "false",
-    "best_metric": "rmse", "shuffle": "true", "seed": "0", "generator": "unet_256", "num_downs": "null",
-    "ngf": "64", "prediction_samples": "4", "clip_grad_norm": "1.0", "output_dir": ".",
-    "use_wandb": "false", "wandb_project": "batvision", "wandb_entity": "null", "wandb_mode": "online",
-    "threads": "null", "depth_resize": "reference", "audio_offset": "0", "audio_cut_ms": "null",
-    # The Swift tool's GEMM library (--gemm); recorded here so both trainers record the same keys.
-    "gemm": "auto",
-}
+SPECS = {row["key"]: row for row in TABLE["settings"]}
+DATASETS = tuple(SPECS["dataset"]["choices"])
 
-# Swift's train resolves (and so records) neither of these: they are ingest's.
-NOT_RECORDED = ("dataset_dir", "location_blacklist")
+
+def keys_of(command):
+    """The settings a command takes, in the table's order."""
+    return tuple(k for k, row in SPECS.items() if command in row["commands"])
+
+
+def default(key, dataset="batvisionv2"):
+    """The built-in default of a setting, as text."""
+    return SPECS[key]["defaults"][dataset]
+
+
+# What `batvision train` resolves, and so records in config.yaml and checkpoints.
+TRAIN_KEYS = keys_of("train")
+# The flags of this trainer that are settings: every one of train's but --dataset (a
+# required flag of its own) and the switches (store_true flags).
+TRAIN_SWITCHES = tuple(k for k in TRAIN_KEYS if SPECS[k]["switch"])
+SETTING_FLAGS = tuple(k for k in TRAIN_KEYS if k != "dataset" and k not in TRAIN_SWITCHES)
 # A flag's value is recorded as Swift prints the parsed value (``1e-3`` -> ``0.001``).
-FLOAT_KEYS = ("audio_cut_ms", "learning_rate", "l1_weight", "silog_weight", "silog_lambda", "clip_grad_norm", "max_depth")
-INT_KEYS = ("audio_offset", "batch_size", "epochs", "validation_iter", "saving_checkpoints", "checkpoints", "num_downs", "ngf",
-            "prediction_samples", "images_size", "seed", "threads")
+FLOAT_KEYS = tuple(k for k, row in SPECS.items() if row["kind"] == "float")
+INT_KEYS = tuple(k for k, row in SPECS.items() if row["kind"] == "int")
+# The settings that make up the feature config: setting key -> its name in the config's JSON.
+FEATURE_NAMES = {k: row["feature"] for k, row in SPECS.items() if row.get("feature")}
+GENERATORS = {"unet_256": 8, "unet_128": 7}
 
 
 def flag_text(key, value):
@@ -52,16 +57,6 @@ def flag_text(key, value):
     except ValueError:
         pass
     return v
-
-FEATURE_FLAGS = ("dataset_dir", "manifest", "cache_dir", "audio_format", "max_depth", "depth_norm", "images_size",
-                 "preprocess", "depth_resize", "audio_offset", "audio_cut_ms")
-TRAIN_FLAGS = ("experiment_name", "learning_rate", "batch_size", "epochs", "optimizer", "criterion", "l1_weight",
-               "silog_weight", "silog_lambda", "validation", "validation_iter", "saving_checkpoints", "checkpoints",
-               "best_metric", "shuffle", "seed", "generator", "num_downs", "ngf", "prediction_samples",
-               "clip_grad_norm", "output_dir", "wandb_project", "wandb_entity", "wandb_mode")
-TRAIN_SWITCHES = ("save_best_model", "use_wandb")
-GENERATORS = {"unet_256": 8, "unet_128": 7}
-
 
 def model_config(num_downs, ngf, depth_norm, input_nc=2, output_nc=1):
     """The UNetConfig of the Swift tool as its Codable JSON encodes it (CheckpointInfo.model)."""
@@ -180,6 +175,12 @@ class Settings:
         except ValueError:
             raise self._fail(k, "a number or null") from None
 
+    def choice(self, k):
+        v = self.string(k)
+        if v not in SPECS[k]["choices"]:
+            raise self._fail(k, ", ".join(SPECS[k]["choices"]))
+        return v
+
     def bool(self, k):
         v = self.string(k).lower()
         if v in ("true", "1", "yes", "on"):
@@ -191,24 +192,20 @@ class Settings:
 
 def load(dataset, conf_dir="conf", flags=None, switches=()):
     """Settings of a training run; ``flags``: key -> text given on the command line."""
-    if dataset not in BUILT_IN:
-        raise ValueError(f"dataset {dataset!r}: expected batvisionv1 or batvisionv2")
+    if dataset not in DATASETS:
+        raise ValueError(f"dataset {dataset!r}: expected {' or '.join(DATASETS)}")
     s = Settings()
-    s.merge(BUILT_IN[dataset], "built-in")
-    for rel in (f"dataset/{dataset}.yaml", "mode/train.yaml", "model/unet_baseline.yaml"):
-        p = os.path.join(conf_dir, rel)
+    s.merge({k: default(k, dataset) for k in TRAIN_KEYS}, "built-in")
+    for rel in TABLE["conf_files"]["train"]:
+        p = os.path.join(conf_dir, rel.replace("<dataset>", dataset))
         if os.path.exists(p):
-            s.merge(parse_yaml(p), p)
+            # Keys of other commands (ingest's dataset_dir, ...) are not train's to record.
+            s.merge({k: v for k, v in parse_yaml(p).items() if k in TRAIN_KEYS}, p)
     s.set("dataset", dataset)
     for k, v in (flags or {}).items():
         s.set(k, flag_text(k, v))
     for k in switches:
         s.set(k, "true")
-    for k, v in TRAINING_DEFAULTS.items():
-        s.set_default(k, v)
-    for k in NOT_RECORDED:
-        s.values.pop(k, None)
-        s.origins.pop(k, None)
     return s
 
 
@@ -227,12 +224,8 @@ class TrainingConfig:
         self.learning_rate = s.double("learning_rate")
         self.batch_size = s.int("batch_size")
         self.epochs = s.int("epochs")
-        self.optimizer = s.string("optimizer")
-        if self.optimizer not in ("Adam", "AdamW", "SGD"):
-            raise s._fail("optimizer", "Adam, AdamW or SGD")
-        self.criterion = s.string("criterion")
-        if self.criterion not in ("L1", "SIlog", "Combined"):
-            raise s._fail("criterion", "L1, SIlog or Combined")
+        self.optimizer = s.choice("optimizer")
+        self.criterion = s.choice("criterion")
         self.l1_weight, self.silog_weight = s.double("l1_weight"), s.double("silog_weight")
         self.silog_lambda = s.double("silog_lambda")
         self.max_depth = s.optional_double("max_depth")
@@ -242,7 +235,7 @@ class TrainingConfig:
         self.saving_checkpoints = s.int("saving_checkpoints")
         self.resume_epoch = s.optional_int("checkpoints")
         self.save_best_model = s.bool("save_best_model")
-        self.best_metric = s.string("best_metric")
+        self.best_metric = s.choice("best_metric")
         self.shuffle = s.bool("shuffle")
         try:
             self.seed = int(s.string("seed"))
@@ -251,10 +244,7 @@ class TrainingConfig:
             raise s._fail("seed", "a whole number >= 0") from None
         downs = s.optional_int("num_downs")
         if downs is None:
-            gen = s.string("generator")
-            if gen not in GENERATORS:
-                raise s._fail("generator", "unet_256 or unet_128 (or set num_downs)")
-            downs = GENERATORS[gen]
+            downs = GENERATORS[s.choice("generator")]
         self.num_downs, self.ngf = downs, s.int("ngf")
         self.prediction_samples = s.int("prediction_samples")
         self.clip_grad_norm = s.double("clip_grad_norm")
@@ -269,14 +259,12 @@ class TrainingConfig:
                        ("validation_iter", self.validation_iter), ("saving_checkpoints", self.saving_checkpoints)):
             if v < 1:
                 raise s._fail(key, "at least 1")
-        if self.best_metric not in METRIC_NAMES + ("loss",):
-            raise s._fail("best_metric", ", ".join(METRIC_NAMES + ("loss",)))
         if self.resume_epoch is not None and not 1 <= self.resume_epoch < self.epochs:
             raise s._fail("checkpoints", f"an epoch between 1 and {self.epochs - 1} to resume from")
 
     @property
     def run_name(self):
-        return (f"unet_baseline_{self.dataset}_BS{self.batch_size}_Lr{python_float(self.learning_rate)}_"
+        return (f"{self.settings.string('name')}_{self.dataset}_BS{self.batch_size}_Lr{python_float(self.learning_rate)}_"
                 f"{self.optimizer}_{self.experiment_name}")
 
     @property

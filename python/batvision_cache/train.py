@@ -49,15 +49,20 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
+# `batvision train`'s settings this trainer takes as flags: all but --threads, which here
+# means torch's threads per rank (the setting keeps its conf or built-in value).
+SETTING_FLAGS = tuple(k for k in settings_mod.SETTING_FLAGS if k != "threads")
+
+
 def build_parser():
     p = _Parser(prog="python -m batvision_cache.train", description=__doc__.split("\n\n")[0],
                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--dataset", required=True, choices=["batvisionv1", "batvisionv2"])
+    p.add_argument("--dataset", required=True, choices=settings_mod.DATASETS)
     p.add_argument("--conf_dir", default="conf", help="folder of the YAML defaults (default: conf)")
-    for k in settings_mod.FEATURE_FLAGS + settings_mod.TRAIN_FLAGS:
-        p.add_argument(f"--{k}", default=None)
+    for k in SETTING_FLAGS:
+        p.add_argument(f"--{k}", default=None, help=settings_mod.SPECS[k]["help"])
     for k in settings_mod.TRAIN_SWITCHES:
-        p.add_argument(f"--{k}", action="store_true")
+        p.add_argument(f"--{k}", action="store_true", help=settings_mod.SPECS[k]["help"])
     g = p.add_argument_group("this trainer")
     g.add_argument("--cache", help="the cache file (features.h5, merged or single); default: resolved with "
                                    "`batvision featurize ... --print_cache_dir`")
@@ -75,12 +80,10 @@ def build_parser():
 
 
 # ----------------------------------------------------------------------------- cache
-FEATURE_KEYS = ("audio_format", "max_depth", "depth_norm", "images_size", "preprocess")
-
-
 def featurize_command(s, batvision="batvision", extra=()):
+    """`batvision featurize` with this run's manifest, cache folder and every feature setting."""
     parts = [batvision, "featurize", "--dataset", s["dataset"]]
-    for k in ("manifest", "cache_dir", "audio_format", "max_depth", "depth_norm", "images_size"):
+    for k in ("manifest", "cache_dir") + tuple(k for k in settings_mod.FEATURE_NAMES if k != "dataset"):
         if s[k]:
             parts += [f"--{k}", s[k]]
     return parts + list(extra)
@@ -107,15 +110,12 @@ def resolve_cache(args, s):
     return path
 
 
-def settings_from_cache(s, feature):
-    """The feature keys of the settings, from the cache (CacheResolver.settings(describing:));
-    a flag that contradicts the cache is an error."""
-    want = {"audio_format": feature["audioFormat"],
-            "max_depth": repr(float(feature["maxDepth"])) if "maxDepth" in feature else "null",
-            "depth_norm": "true" if feature["depthNorm"] else "false",
-            "images_size": str(feature["imagesSize"]), "preprocess": feature["preprocess"]}
-    if s["dataset"] != feature["dataset"]:
-        raise UsageError(f"the cache is a {feature['dataset']} cache, not {s['dataset']}")
+def settings_from_cache(s, cache):
+    """The feature settings of the run, from the cache (as `batvision train` records
+    them); a flag that contradicts the cache is an error."""
+    want = cache.feature_settings
+    if s["dataset"] != want["dataset"]:
+        raise UsageError(f"the cache is a {want['dataset']} cache, not {s['dataset']}")
     for k, v in want.items():
         cur = s[k]
         if s.origins.get(k) == "command line" and cur is not None and not _same(k, cur, v):
@@ -125,13 +125,17 @@ def settings_from_cache(s, feature):
 
 
 def _same(k, a, b):
-    if k == "max_depth":
-        na, nb = settings_mod.Settings.is_null(a), settings_mod.Settings.is_null(b)
-        return na == nb and (na or float(a) == float(b))
-    if k == "depth_norm":
-        return (a.lower() in ("true", "1", "yes", "on")) == (b == "true")
-    if k == "images_size":
+    """Whether two texts of setting `k` are the same value (by the setting's kind)."""
+    kind = settings_mod.SPECS[k]["kind"]
+    na, nb = settings_mod.Settings.is_null(a), settings_mod.Settings.is_null(b)
+    if na or nb:
+        return na == nb
+    if kind == "float":
+        return float(a) == float(b)
+    if kind == "int":
         return int(a) == int(b)
+    if kind == "bool":
+        return (a.lower() in ("true", "1", "yes", "on")) == (b.lower() in ("true", "1", "yes", "on"))
     return a == b
 
 
@@ -515,14 +519,13 @@ class RunDirectories:
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    flags = {k: getattr(args, k) for k in settings_mod.FEATURE_FLAGS + settings_mod.TRAIN_FLAGS
+    flags = {k: getattr(args, k) for k in SETTING_FLAGS
              if getattr(args, k) is not None}
     switches = [k for k in settings_mod.TRAIN_SWITCHES if getattr(args, k)]
     try:
         s = settings_mod.load(args.dataset, args.conf_dir, flags, switches)
         path = resolve_cache(args, s)
-        feature = BatvisionCache(path, "train").feature_config
-        settings_from_cache(s, feature)
+        settings_from_cache(s, BatvisionCache(path, "train"))
         config = settings_mod.TrainingConfig(s)
         if s.bool("use_wandb") and s["wandb_mode"] != "disabled":
             print(f"note: this trainer does not log to W&B itself; metrics go to logs/{config.run_name}/metrics.jsonl "

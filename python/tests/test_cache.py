@@ -43,7 +43,16 @@ def test_feature_config_is_the_swift_encoding(synthetic):
                                  "depthNorm": False, "imagesSize": 32, "preprocess": "resize"}
     assert len(ds.manifest_digest) == 64 and ds.metres_per_unit == 1.0
     assert ds.attrs["n_mels"] == 32 and ds.attrs["cut_samples"] == 7782 and ds.attrs["hop_length"] == 32
-    # Unset max_depth (NaN) is left out, as Swift's encoder leaves out nil.
+    # What the cache holds is its feature_config attribute, Swift's canonical JSON byte for byte.
+    with h5py.File(synthetic.cache, "r") as f:
+        text = f.attrs["feature_config"]
+        text = text.decode() if isinstance(text, bytes) else text
+    assert text == '{"audioFormat":"mel_spectrogram","dataset":"batvisionv2","depthNorm":false,"imagesSize":32,"maxDepth":30,"preprocess":"resize"}'
+    # The settings it stands for, as train records them, from the flat attributes.
+    assert ds.feature_settings == {"dataset": "batvisionv2", "audio_format": "mel_spectrogram", "max_depth": "30.0",
+                                   "depth_norm": "false", "images_size": "32", "preprocess": "resize",
+                                   "depth_resize": "reference", "audio_offset": "0", "audio_cut_ms": "null"}
+    # A cache written before the attribute: its flat attributes; unset max_depth (NaN) left out.
     cfg = feature_config({"dataset": "batvisionv2", "audio_format": "spectrogram", "max_depth": float("nan"),
                           "depth_norm": 0, "images_size": 256, "preprocess": "resize"})
     assert "maxDepth" not in cfg and cfg["depthNorm"] is False

@@ -15,7 +15,7 @@ def resolved(syn, flags, switches, use_yaml=True, monkeypatch=None):
     if not use_yaml:
         monkeypatch.setattr(S, "parse_yaml", S._parse_flat)
     s = S.load("batvisionv2", CONF, flags, switches)
-    settings_from_cache(s, BatvisionCache(syn.cache).feature_config)
+    settings_from_cache(s, BatvisionCache(syn.cache))
     return s
 
 
@@ -46,7 +46,7 @@ def test_python_float_and_validation():
     with pytest.raises(ValueError, match="checkpoints"):
         S.TrainingConfig(s)
     s = S.load("batvisionv1", CONF, {"optimizer": "RMSprop"})
-    with pytest.raises(ValueError, match="Adam, AdamW or SGD"):
+    with pytest.raises(ValueError, match="optimizer = .RMSprop. .*expected Adam, AdamW, SGD"):
         S.TrainingConfig(s)
     c = S.TrainingConfig(S.load("batvisionv1", CONF, {"generator": "unet_128"}))
     assert (c.num_downs, c.batch_size, c.learning_rate, c.max_depth, c.depth_norm) == (7, 128, 0.001, 12.0, True)
@@ -55,9 +55,9 @@ def test_python_float_and_validation():
 def test_a_flag_contradicting_the_cache_is_refused(synthetic):
     s = S.load("batvisionv2", CONF, {"images_size": "64"})
     with pytest.raises(Exception, match="contradicts the cache"):
-        settings_from_cache(s, BatvisionCache(synthetic.cache).feature_config)
+        settings_from_cache(s, BatvisionCache(synthetic.cache))
     s = S.load("batvisionv2", CONF, {})  # conf says 256: the cache (32) wins, recorded as such
-    settings_from_cache(s, BatvisionCache(synthetic.cache).feature_config)
+    settings_from_cache(s, BatvisionCache(synthetic.cache))
     assert s["images_size"] == "32" and s.origins["images_size"] == "cache"
 
 
@@ -81,10 +81,41 @@ def test_cache_resolved_through_print_cache_dir(synthetic, tmp_path):
         resolve_cache(args, s)  # the key folder has no features.h5 yet
     assert log.read_text().split() == ["featurize", "--dataset", "batvisionv2", "--manifest", "m.json", "--cache_dir",
                                        "c", "--audio_format", "mel_spectrogram", "--max_depth", "30.0",
-                                       "--depth_norm", "false", "--images_size", "32", "--conf_dir", CONF,
-                                       "--print_cache_dir"]
+                                       "--depth_norm", "false", "--images_size", "32", "--preprocess", "resize",
+                                       "--depth_resize", "reference", "--audio_offset", "0", "--audio_cut_ms", "null",
+                                       "--conf_dir", CONF, "--print_cache_dir"]
+    # Every feature setting reaches featurize: a valid_area run resolves the valid_area cache.
+    s = S.load("batvisionv2", CONF, {"images_size": "32", "manifest": "m.json", "cache_dir": "c", "depth_resize": "valid_area"})
+    with pytest.raises(UsageError):
+        resolve_cache(args, s)
+    assert "--depth_resize valid_area" in log.read_text()
     shutil.copy(synthetic.cache, key_dir / "features.h5")
     assert resolve_cache(args, s) == str(key_dir / "features.h5")
     args.batvision = str(tmp_path / "missing-binary")
     with pytest.raises(UsageError, match="no batvision binary"):
         resolve_cache(args, s)
+
+
+def test_the_package_reads_the_tools_own_table_of_settings():
+    """settings.json is what `batvision settings --json` prints: keys, kinds, defaults,
+    switches and feature names all come from the Swift table, and disagree nowhere."""
+    import json
+    import subprocess
+
+    binary = os.environ.get("BATVISION_BIN")
+    if not binary:
+        pytest.skip("needs the batvision binary (BATVISION_BIN)")
+    printed = subprocess.run([binary, "settings", "--json"], capture_output=True, text=True, check=True).stdout
+    assert json.loads(printed) == S.TABLE, "python/batvision_cache/settings.json is stale: run `batvision settings --json > python/batvision_cache/settings.json`"
+    # What the package derives from it.
+    assert S.default("learning_rate", "batvisionv1") == "0.001" and S.default("batch_size", "batvisionv2") == "256"
+    assert set(S.TRAIN_SWITCHES) == {"save_best_model", "use_wandb"}
+    assert S.FEATURE_NAMES["depth_resize"] == "depthResize" and "dataset_dir" not in S.TRAIN_KEYS
+
+
+def test_the_loss_defaults_are_the_settings():
+    pytest.importorskip("torch")
+    from batvision_cache.losses import DepthLoss
+    loss = DepthLoss()
+    assert (loss.criterion, loss.l1_weight, loss.silog_weight, loss.silog_lambda) == (
+        S.default("criterion"), float(S.default("l1_weight")), float(S.default("silog_weight")), float(S.default("silog_lambda")))

@@ -64,8 +64,8 @@ def test_forward_loss_backward_step_equal_the_goldens(case, device):
     batch = load_to(f"{name}.batch.safetensors")
     outputs, grads, after = load_to(f"{name}.outputs.safetensors"), load_to(f"{name}.grads.safetensors"), \
         load_to(f"{name}.weights_after.safetensors")
-    loss_fn = DepthLoss(case["criterion"], case.get("l1_weight", 0.237), case.get("silog_weight", 0.637),
-                        case.get("silog_lambda", 0.869), case["depth_norm"], case["max_depth"])
+    weights = {k: case[k] for k in ("l1_weight", "silog_weight", "silog_lambda") if k in case}  # else the settings' defaults
+    loss_fn = DepthLoss(case["criterion"], depth_norm=case["depth_norm"], max_depth=case["max_depth"], **weights)
     opt = torch.optim.AdamW(net.parameters(), lr=case["lr"], foreach=False)
     net.train()
     pred = net(batch["input"])

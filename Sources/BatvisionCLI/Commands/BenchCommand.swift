@@ -121,11 +121,14 @@ struct BenchModelOptions: ParsableArguments {
     @OptionGroup var threads: ThreadsOption
     @OptionGroup var gemm: GemmOption
 
+    /// The rules of `UNetConfig` and `Parallelism`, as usage errors.
     func validate() throws {
-        guard (5...UNetConfig.maxLevels).contains(numDowns) else { throw ValidationError("--num_downs \(numDowns): expected 5 to \(UNetConfig.maxLevels)") }
-        guard (1...UNetConfig.maxFilters).contains(ngf) else { throw ValidationError("--ngf \(ngf): expected 1 to \(UNetConfig.maxFilters)") }
-        let limit = 4 * max(ProcessInfo.processInfo.activeProcessorCount, 1)
-        if let n = threads.threads, !(1...limit).contains(n) { throw ValidationError("--threads \(n): expected 1 to \(limit)") }
+        do {
+            try UNetConfig(numDowns: numDowns, ngf: ngf, depthNorm: false).validate()
+            _ = try Parallelism.threads(threads.threads)
+        } catch let violation as SettingViolation {
+            throw ValidationError("--\(violation.keys[0]) \(violation.value): expected \(violation.expected)")
+        }
     }
 
     var parallelism: Parallelism { threads.threads.map { Parallelism(workers: $0) } ?? .allCores }

@@ -5,42 +5,6 @@ import Foundation
 import Ingest
 import Train
 
-/// Which checkpoint to evaluate.
-struct CheckpointOptions: ParsableArguments {
-    @Option(name: .customLong("checkpoints"), help: "Evaluate the run's checkpoint of epoch N (default: its latest).")
-    var checkpoints: Nullable<Int>?
-    @Flag(name: .customLong("best"), help: "Evaluate the run's best_model.safetensors.")
-    var best = false
-    @Option(name: .customLong("checkpoint"), help: "Evaluate this checkpoint file instead (ours, or one converted from PyTorch by scripts/convert_pth.py).")
-    var checkpoint: String?
-
-    func choice(_ r: inout SettingsResolver) throws -> CheckpointChoice {
-        if let checkpoint { return .file(URL(fileURLWithPath: checkpoint)) }
-        if best { return .best }
-        guard let epoch = try r.optional("checkpoints", flag: checkpoints) else { return .latest }
-        try r.require("checkpoints", epoch, epoch >= 1, expected: "an epoch of 1 or more")
-        return .epoch(epoch)
-    }
-}
-
-/// Where reports go and how they break the errors down (conf/mode/test.yaml).
-struct EvaluationOptions: ParsableArguments {
-    @Option(name: .customLong("eval_on"), help: "The split to evaluate (both: val and test, each also on its own).")
-    var evalOn: EvalSplit?
-    @Option(name: .customLong("min_depth"), help: "Leave out pixels whose ground truth is below this many metres (0: the reference's gt > 0; 0.5 as in V2 follow-up work).")
-    var minDepth: Double?
-    @Option(name: .customLong("max_eval_depth"), help: "Leave out pixels whose ground truth is above this many metres (`null`: none).")
-    var maxEvalDepth: Nullable<Double>?
-    @Flag(name: .customLong("raw_depth"), inversion: .prefixedNo, help: "Evaluate against the dataset's raw depth maps at their native resolution (the prediction upsampled), not the resized targets.")
-    var rawDepth: Bool?
-    @Option(name: .customLong("eval_depth_resize"), help: "Evaluate against depth targets resized this way (the checkpoint's features with this depth_resize; featurize them first).")
-    var evalDepthResize: DepthResize?
-    @Option(name: .customLong("stat_dir"), help: "Where reports go: <stat_dir>/<run>/.")
-    var statDir: String?
-    @Option(name: .customLong("depth_bin"), help: "Metres per bin of the depth-binned breakdown (0.05 to 100).")
-    var depthBin: Double?
-}
-
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
@@ -59,28 +23,29 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var gemm: GemmOption
 
     func resolve() throws -> EvaluationConfig {
-        var r = try data.resolver(files: ["mode/train.yaml", "model/unet_baseline.yaml", "mode/test.yaml"])
+        var r = try data.resolver(for: .eval)
         let id = try identity.resolve(&r)
         let modelName = try name.resolve(&r)
         let runName = RunName(modelName: modelName, dataset: data.dataset, batchSize: id.batchSize,
                               learningRate: id.learningRate, optimizer: id.optimizer, experimentName: id.experimentName)
+        try r.checked { try runName.validate() }
         let feature = try features.config(dataset: data.dataset, &r)
         let manifest = try data.manifestURL(&r)
         var c = EvaluationConfig(runName: runName.description, outputDir: id.outputDir,
-                                 statDir: URL(fileURLWithPath: try r.value("stat_dir", flag: evaluation.statDir)),
+                                 statDir: URL(fileURLWithPath: try r.value(\.statDir, flag: evaluation.statDir)),
                                  cacheDir: try data.cacheDirURL(&r), manifest: manifest, features: feature)
         c.checkpoint = try checkpoint.choice(&r)
-        c.splits = try r.value("eval_on", flag: evaluation.evalOn).splits
-        c.evaluationProtocol = EvaluationProtocol(minDepth: try r.number("min_depth", flag: evaluation.minDepth, in: 0...1000),
-                                                  maxEvalDepth: try r.optional("max_eval_depth", flag: evaluation.maxEvalDepth),
-                                                  rawDepth: try r.bool("raw_depth", flag: evaluation.rawDepth))
+        c.splits = try r.value(\.evalOn, flag: evaluation.evalOn).splits
+        c.evaluationProtocol = EvaluationProtocol(minDepth: try r.value(\.minDepth, flag: evaluation.minDepth),
+                                                  maxEvalDepth: try r.optional(\.maxEvalDepth, flag: evaluation.maxEvalDepth),
+                                                  rawDepth: try r.bool(\.rawDepth, flag: evaluation.rawDepth))
         c.datasetDir = data.datasetDir.map { URL(fileURLWithPath: $0) }
-        c.targetDepthResize = evaluation.evalDepthResize
-        c.depthBin = try r.number("depth_bin", flag: evaluation.depthBin, in: 0.05...100)
+        c.targetDepthResize = try r.optional(\.evalDepthResize, flag: evaluation.evalDepthResize.map { .value($0) })
+        c.depthBin = try r.value(\.depthBin, flag: evaluation.depthBin)
         c.batchSize = id.batchSize
         c.threads = try threads.parallelism(&r)
         c.gemm = try gemm.engine(&r)
-        try r.combined(["min_depth", "max_eval_depth", "raw_depth", "manifest"]) { try c.validate() }
+        try r.checked { try c.validate() }
         return c
     }
 

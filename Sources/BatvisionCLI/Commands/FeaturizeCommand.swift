@@ -37,7 +37,7 @@ struct FeaturizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        var r = try data.resolver()
+        var r = try data.resolver(for: .featurize)
         let config = try features.config(dataset: data.dataset, &r)  // refuses bad configs before any work
         let manifestURL = try data.manifestURL(&r)
         let cacheDir = try data.cacheDirURL(&r)

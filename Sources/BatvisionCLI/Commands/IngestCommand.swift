@@ -12,17 +12,16 @@ struct IngestCommand: ParsableCommand {
         Exit status: 0 when every listed sample is sound, 1 when some were left out (listed as problems), 2 on errors.
         """)
 
-    @Option(name: .customLong("dataset"), help: "The dataset kind.")
+    @Option(name: .setting(\.dataset), help: .setting(\.dataset))
     var dataset: DatasetKind
 
-    @Option(name: .customLong("dataset_dir"), help: "The dataset root: the folder with the split CSVs, or V2's location folders (default: conf `dataset_dir`).")
+    @Option(name: .setting(\.datasetDir), help: .setting(\.datasetDir))
     var datasetDir: String?
 
     @Option(name: .customLong("manifest"), help: "Where to write the manifest (default: data-manifests/<dataset>-<folder name>.json).")
     var manifest: String?
 
-    @Option(name: .customLong("location_blacklist"), parsing: .upToNextOption,
-            help: "V2 location folders to leave out (default: conf `location_blacklist`).")
+    @Option(name: .setting(\.locationBlacklist), parsing: .upToNextOption, help: .setting(\.locationBlacklist))
     var blacklist: [String] = []
 
     @Option(name: .customLong("conf_dir"), help: "The folder of YAML conf files (default: conf, when it exists).")
@@ -35,11 +34,9 @@ struct IngestCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        var r = try SettingsResolver.forConfDir(confDir, dataset: dataset, files: [])
-        let rootURL = URL(fileURLWithPath: try r.value("dataset_dir", flag: datasetDir))
-        let blacklist = self.blacklist.isEmpty
-            ? try r.value("location_blacklist", flag: nil as String?).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            : self.blacklist
+        var r = try SettingsResolver.forConfDir(confDir, dataset: dataset, command: .ingest)
+        let rootURL = URL(fileURLWithPath: try r.value(\.datasetDir, flag: datasetDir))
+        let blacklist = try r.value(\.locationBlacklist, flag: self.blacklist.isEmpty ? nil : NameList(self.blacklist)).names
         let manifestURL = manifest.map { URL(fileURLWithPath: $0) } ?? Manifest.defaultPath(dataset: dataset, datasetDir: rootURL)
         let root = try DatasetRoot(rootURL)
         let ingestor = Ingestor(kind: dataset, root: root, blacklist: blacklist,

@@ -33,7 +33,7 @@ struct StatsCommand: ParsableCommand {
         let url = URL(fileURLWithPath: manifest)
         let m = try Manifest.load(from: url)
         let root = try DatasetRoot(URL(fileURLWithPath: datasetDir ?? m.datasetDir))
-        var r = try SettingsResolver(dataset: m.dataset, confDir: URL(fileURLWithPath: "conf"), files: [])
+        var r = try SettingsResolver(dataset: m.dataset, confDir: URL(fileURLWithPath: "conf"), files: SettingCommand.stats.confFiles)
         let stats = try DatasetStatistics.compute(manifest: m, root: root, onsetThreshold: onsetThreshold, clipLevel: clipLevel,
                                                   parallelism: try threads.parallelism(&r))
         let folder = URL(fileURLWithPath: out ?? "stats/\(url.deletingPathExtension().lastPathComponent)-card")

@@ -30,7 +30,7 @@ struct TrainCommand: ParsableCommand {
 
     /// The run's typed configuration and the resolved settings behind it.
     func resolve() throws -> (TrainingConfig, [ResolvedSetting]) {
-        var r = try data.resolver(files: ["mode/train.yaml", "model/unet_baseline.yaml"])
+        var r = try data.resolver(for: .train)
         let feature = try features.config(dataset: data.dataset, &r)
         let manifest = try data.manifestURL(&r)
         let cacheDir = try data.cacheDirURL(&r)
@@ -45,8 +45,7 @@ struct TrainCommand: ParsableCommand {
         c.wandb = try wandb.config(&r)
         c.threads = try threads.parallelism(&r)
         c.gemm = try gemm.engine(&r)
-        try r.combined(["num_downs", "generator", "images_size"]) { try c.model.checkInput(height: feature.imagesSize, width: feature.imagesSize) }
-        try r.combined(["epochs", "checkpoints", "depth_norm"]) { try c.validate() }
+        try r.checked { try c.validate() }
         return (c, r.resolved)
     }
 

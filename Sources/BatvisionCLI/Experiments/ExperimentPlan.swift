@@ -61,14 +61,16 @@ struct SettingOverride: ExpressibleByArgument, Equatable {
     var value: String
 
     /// Settings that are on/off flags on `train` (`--save_best_model` / `--no_save_best_model`).
-    static let switches: Set<String> = ["use_wandb", "save_best_model"]
+    static let switches = Set(SettingTable.all.filter(\.isSwitch).map(\.key))
+
+    /// What `--set` may change: `train`'s settings, and its flags for the dataset root and conf folder.
+    static let keys = Set(SettingTable.all.filter { $0.commands.contains(.train) }.map(\.key)).union(["dataset_dir", "conf_dir"])
 
     init?(argument: String) {
         guard let eq = argument.firstIndex(of: "=") else { return nil }
         key = String(argument[..<eq])
         value = String(argument[argument.index(after: eq)...])
-        guard SettingKeys.training.contains(key) || SettingKeys.dataset.contains(key) || SettingKeys.model.contains(key) || key == "conf_dir",
-              !value.isEmpty, !value.contains(where: \.isWhitespace) else { return nil }
+        guard Self.keys.contains(key), !value.isEmpty, !value.contains(where: \.isWhitespace) else { return nil }
         if Self.switches.contains(key) && BoolSetting(settingText: value) == nil { return nil }
     }
 

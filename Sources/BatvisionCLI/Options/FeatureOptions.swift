@@ -6,47 +6,34 @@ import Ingest
 /// The settings that shape the cached features (SPEC section 2); unset ones come from
 /// the dataset's conf file.
 struct FeatureOptions: ParsableArguments {
-    @Option(name: .customLong("audio_format"), help: "The audio features (V1 has no mel_spectrogram).")
+    @Option(name: .setting(\.audioFormat), help: .setting(\.audioFormat))
     var audioFormat: AudioFormat?
-
-    @Option(name: .customLong("max_depth"), help: "Clip depth at this many metres; `null` for none.")
+    @Option(name: .setting(\.maxDepth), help: .setting(\.maxDepth))
     var maxDepth: Nullable<Double>?
-
-    @Option(name: .customLong("depth_norm"), help: "true: divide depth by max_depth (Sigmoid head); false: metres (ReLU head).")
+    @Option(name: .setting(\.depthNorm), help: .setting(\.depthNorm))
     var depthNorm: BoolSetting?
-
-    @Option(name: .customLong("images_size"), help: "Side S of the square features and depth maps.")
+    @Option(name: .setting(\.imagesSize), help: .setting(\.imagesSize))
     var imagesSize: Int?
-
-    @Option(name: .customLong("preprocess"), help: "How features become S x S images.")
+    @Option(name: .setting(\.preprocess), help: .setting(\.preprocess))
     var preprocess: Preprocess?
-
-    @Option(name: .customLong("depth_resize"), help: ArgumentHelp("How the depth target is resized (default: reference).", discussion: "reference: torchvision's antialiased bilinear over the holes too (what the Batvision loaders do); nearest: the nearest source pixel; valid_area: the area-weighted mean of valid pixels only (0 where none)."))
+    @Option(name: .setting(\.depthResize), help: .setting(\.depthResize))
     var depthResize: DepthResize?
-
-    @Option(name: .customLong("audio_offset"), help: "Samples skipped at the start of each recording (default 0; `batvision stats` shows the onsets).")
+    @Option(name: .setting(\.audioOffset), help: .setting(\.audioOffset))
     var audioOffset: Int?
-
-    @Option(name: .customLong("audio_cut_ms"), help: "Milliseconds kept after the offset (`null`: the loader's reference window).")
+    @Option(name: .setting(\.audioCutMs), help: .setting(\.audioCutMs))
     var audioCutMs: Nullable<Double>?
 
+    /// The feature config; `FeatureConfig` holds every rule on it.
     func config(dataset: DatasetKind, _ r: inout SettingsResolver) throws -> FeatureConfig {
-        let format = try r.value("audio_format", flag: audioFormat)
-        let depth = try r.optional("max_depth", flag: maxDepth)
-        if let depth {
-            try r.require("max_depth", depth, depth > 0 && depth <= FeatureConfig.maxDepthLimit,
-                          expected: "metres above 0 and at most \(Int(FeatureConfig.maxDepthLimit)), or null")
-        }
-        let norm = try r.bool("depth_norm", flag: depthNorm?.value)
-        let size = try r.number("images_size", flag: imagesSize, in: 1...4096)
-        let pre = try r.value("preprocess", flag: preprocess)
-        let resize = try r.value("depth_resize", flag: depthResize)
-        let offset = try r.number("audio_offset", flag: audioOffset, in: 0...FeatureConfig.maxAudioOffset)
-        let cut = try r.optional("audio_cut_ms", flag: audioCutMs)
-        if let cut {
-            try r.require("audio_cut_ms", cut, cut >= 1 && cut <= FeatureConfig.maxAudioCutMs, expected: "1 to \(Int(FeatureConfig.maxAudioCutMs)) ms, or null")
-        }
-        return try r.combined(["audio_format", "max_depth", "depth_norm", "images_size"]) {
+        let format = try r.value(\.audioFormat, flag: audioFormat)
+        let depth = try r.optional(\.maxDepth, flag: maxDepth)
+        let norm = try r.bool(\.depthNorm, flag: depthNorm?.value)
+        let size = try r.value(\.imagesSize, flag: imagesSize)
+        let pre = try r.value(\.preprocess, flag: preprocess)
+        let resize = try r.value(\.depthResize, flag: depthResize)
+        let offset = try r.value(\.audioOffset, flag: audioOffset)
+        let cut = try r.optional(\.audioCutMs, flag: audioCutMs)
+        return try r.checked {
             try FeatureConfig(dataset: dataset, audioFormat: format, maxDepth: depth, depthNorm: norm,
                               imagesSize: size, preprocess: pre, depthResize: resize, audioOffset: offset, audioCutMs: cut)
         }

@@ -3,67 +3,67 @@ import Support
 import Yams
 
 /// One YAML conf file (`conf/dataset/<dataset>.yaml`, `conf/mode/*.yaml`,
-/// `conf/model/*.yaml`): a flat mapping of setting keys to values, each value kept as
-/// text until the setting that reads it parses it.
+/// `conf/model/*.yaml`): a flat mapping of setting keys (those of `SettingTable`) to
+/// values, each value kept as text, with its line, until the setting that reads it parses it.
 public enum ConfFile {
-    static func read(_ url: URL) throws -> [String: String] {
-        try parse(String(decoding: try readFile(url, limit: 1 << 20), as: UTF8.self), path: url.path)
+    /// A value as written: its text (a list's items joined by commas) and its line.
+    struct Value: Equatable {
+        var text: String
+        var line: Int
     }
 
-    /// The settings of a conf file's text; `path` names it in errors. The YAML is composed,
-    /// not loaded: values are the scalars' own text (or flat lists of them), so aliases are
-    /// never expanded into copies (a "billion laughs" file stays small).
+    static func read(_ url: URL) throws -> [String: Value] {
+        try parseWithLines(String(decoding: try readFile(url, limit: 1 << 20), as: UTF8.self), path: url.path)
+    }
+
+    /// The settings of a conf file's text, as text; `path` names it in errors.
     public static func parse(_ text: String, path: String) throws -> [String: String] {
+        try parseWithLines(text, path: path).mapValues(\.text)
+    }
+
+    /// The settings of a conf file's text with their lines. The YAML is composed, not
+    /// loaded: values are the scalars' own text (or flat lists of them), so aliases are
+    /// never expanded into copies (a "billion laughs" file stays small).
+    static func parseWithLines(_ text: String, path: String) throws -> [String: Value] {
         guard let node = try YAMLDocument.compose(text, path: path) else { return [:] }
         guard let map = node.mapping else {
             throw SettingError.conf(path: path, reason: "expected a mapping of settings (key: value)")
         }
-        var out: [String: String] = [:]
+        var out: [String: Value] = [:]
         for (keyNode, value) in map {
+            let line = keyNode.mark?.line ?? 0
             guard let key = keyNode.scalar?.string else {
-                throw SettingError.conf(path: path, reason: "a setting's name must be plain text")
+                throw SettingError.conf(path: path, reason: "line \(line): a setting's name must be plain text")
             }
-            guard key.count <= 64, SettingKeys.all.contains(key) else {
+            guard key.count <= 64, SettingTable.confKeys.contains(key) else {
                 let hint = key.count <= 64 ? SettingKeys.suggestion(for: key) : ""
-                throw SettingError.conf(path: path, reason: "unknown setting '\(clipped(key, limit: 64))'\(hint); the settings are listed in the README")
+                throw SettingError.conf(path: path, reason: "line \(line): unknown setting '\(clipped(key, limit: 64))'\(hint); `batvision settings` lists them")
             }
             switch value {
             case let .scalar(scalar):
-                out[key] = scalar.string  // `key:` with no value is "", which nullable settings read as null
+                out[key] = Value(text: scalar.string, line: line)  // `key:` with no value is "", which nullable settings read as null
             case let .sequence(list):
                 var items: [String] = []
                 for item in list {
                     guard let s = item.scalar?.string else {
-                        throw SettingError.conf(path: path, reason: "\(key): expected a value or a list of values")
+                        throw SettingError.conf(path: path, reason: "line \(line): \(key): expected a value or a list of values")
                     }
                     items.append(s)
                 }
-                out[key] = items.joined(separator: ",")
+                out[key] = Value(text: items.joined(separator: ","), line: line)
             default:
-                throw SettingError.conf(path: path, reason: "\(key): expected a value or a list of values, not a mapping")
+                throw SettingError.conf(path: path, reason: "line \(line): \(key): expected a value or a list of values, not a mapping")
             }
         }
         return out
     }
 }
 
-/// Every key a conf file may hold; each is also a flag of the same name on the commands
-/// that use it.
+/// The nearest known key to a typo.
 enum SettingKeys {
-    static let dataset = ["dataset", "dataset_dir", "manifest", "cache_dir", "location_blacklist", "audio_format",
-                          "max_depth", "depth_norm", "images_size", "preprocess", "depth_resize", "audio_offset", "audio_cut_ms",
-                          "learning_rate", "batch_size"]
-    static let training = ["experiment_name", "epochs", "optimizer", "criterion", "l1_weight", "silog_weight",
-                           "silog_lambda", "clip_grad_norm", "validation", "validation_iter", "saving_checkpoints",
-                           "checkpoints", "save_best_model", "best_metric", "shuffle", "seed", "prediction_samples",
-                           "output_dir", "use_wandb", "wandb_project", "wandb_entity", "wandb_mode", "threads", "gemm"]
-    static let model = ["name", "generator", "num_downs", "ngf"]
-    static let evaluation = ["eval_on", "checkpoints", "stat_dir", "depth_bin", "min_depth", "max_eval_depth", "raw_depth"]
-    static let all = Set(dataset + training + model + evaluation)
-
     /// " (did you mean 'epochs'?)" for a near miss.
     static func suggestion(for key: String) -> String {
-        let near = all.min { distance($0, key) < distance($1, key) }
+        let near = SettingTable.all.map(\.key).min { distance($0, key) < distance($1, key) }
         guard let near, distance(near, key) <= 2 else { return "" }
         return " (did you mean '\(near)'?)"
     }
