@@ -82,7 +82,7 @@ public final class Trainer {
         var records = try prepareRun()
         let firstEpoch = (config.resumeEpoch ?? 0) + 1
         try writeResolvedConfig()
-        let board = try TensorBoardWriter(directory: directories.logs)
+        let board = config.printTensorboard ? try TensorBoardWriter(directory: directories.logs) : nil
         var best: Double? = bestSoFar()
         log("training \(config.runName): \(cache.count(.train)) samples, \(cache.count(.val)) validation; U-Net \(config.model.numDowns) levels, ngf \(config.model.ngf), \(model.parameterCount) parameters; \(config.optimizer.rawValue) lr \(pythonFloat(config.learningRate)), batch \(config.batchSize), \(config.loss.criterion.rawValue)")
         for epoch in firstEpoch...max(firstEpoch, config.epochs) where epoch <= config.epochs {
@@ -217,12 +217,12 @@ public final class Trainer {
     }
 
     /// After an epoch: the metrics log, TensorBoard, the console, the checkpoint and the best model.
-    func finishEpoch(_ record: EpochRecord, records: [EpochRecord], board: TensorBoardWriter, best: inout Double?) throws {
+    func finishEpoch(_ record: EpochRecord, records: [EpochRecord], board: TensorBoardWriter?, best: inout Double?) throws {
         try writeRecords(records)
         var scalars: [(tag: String, value: Double)] = [("train/loss", record.trainLoss)]
         if let vl = record.valLoss { scalars.append(("val/loss", vl)) }
         for (k, v) in (record.metrics ?? [:]).sorted(by: { $0.key < $1.key }) { scalars.append(("val/\(k)", v)) }
-        try board.scalars(scalars, step: record.epoch)
+        try board?.scalars(scalars, step: record.epoch)
         log(describe(record))
         if record.epoch % config.savingCheckpoints == 0 || record.epoch == config.epochs {
             try Checkpoint.save(model: model, optimizer: optimizer, info: info(record), to: directories.checkpoint(epoch: record.epoch))

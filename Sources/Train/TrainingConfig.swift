@@ -30,6 +30,8 @@ public struct TrainingConfig: Equatable, Sendable {
     public var seed: UInt64 = 0
     public var model: UNetConfig
     public var predictionSamples = 4
+    /// Whether TensorBoard event files are written (`print_tensorboard`).
+    public var printTensorboard = true
     public var clipGradNorm = 1.0
     public var outputDir: URL
     public var wandb = WandbConfig()

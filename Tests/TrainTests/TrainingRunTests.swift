@@ -115,6 +115,16 @@ struct TrainingFixture {
         #expect(throws: TrainError.self) { try fx.trainer("layout").run() }
     }
 
+    /// `print_tensorboard false` (the baseline's conf key) writes no event file; the rest of the run is unchanged.
+    @Test func printTensorboardFalseWritesNoEvents() throws {
+        let fx = try TrainingFixture()
+        defer { fx.dir.cleanup() }
+        let trainer = try fx.trainer("quiet-board") { $0.epochs = 2; $0.printTensorboard = false }
+        _ = try trainer.run()
+        let files = try FileManager.default.contentsOfDirectory(atPath: trainer.directories.logs.path)
+        #expect(files.contains("metrics.jsonl") && !files.contains { $0.hasPrefix("events.out.tfevents.") }, "\(files)")
+    }
+
     @Test func waveformFeaturesTrain() throws {
         let fx = try TrainingFixture(format: .waveform, samples: 12)
         defer { fx.dir.cleanup() }

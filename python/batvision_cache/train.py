@@ -294,8 +294,9 @@ class Trainer:
             for d in (dirs.checkpoints, dirs.results, dirs.logs):
                 os.makedirs(d, exist_ok=True)
             self.write_resolved_config()
-            from .tensorboard import TensorBoardWriter
-            board = TensorBoardWriter(dirs.logs)
+            if self.s.bool("print_tensorboard"):
+                from .tensorboard import TensorBoardWriter
+                board = TensorBoardWriter(dirs.logs)
         best = self.best_so_far()
         n_params = sum(p.numel() for _, p in self.named_params)
         self.log(f"training {config.run_name}: {self.train_ds.n} samples, {self.val_ds.n} validation; U-Net "
@@ -323,7 +324,8 @@ class Trainer:
                     scalars.append(("val/loss", record["val_loss"]))
                 for k in sorted(record.get("metrics") or {}):
                     scalars.append((f"val/{k}", record["metrics"][k]))
-                board.scalars(scalars, epoch)
+                if board is not None:
+                    board.scalars(scalars, epoch)
                 self.log(self.describe(record))
                 if epoch % config.saving_checkpoints == 0 or epoch == config.epochs:
                     ckpt.save_checkpoint(dirs.checkpoint(epoch), self.raw.state_dict(), self.info(record),

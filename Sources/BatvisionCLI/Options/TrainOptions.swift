@@ -36,6 +36,8 @@ struct TrainOptions: ParsableArguments {
     var seed: UInt64?
     @Option(name: .setting(\.predictionSamples), help: .setting(\.predictionSamples))
     var predictionSamples: Int?
+    @Option(name: .setting(\.printTensorboard), help: .setting(\.printTensorboard))
+    var printTensorboard: BoolSetting?
 
     func apply(to c: inout TrainingConfig, _ r: inout SettingsResolver) throws {
         c.epochs = try r.value(\.epochs, flag: epochs)
@@ -54,5 +56,6 @@ struct TrainOptions: ParsableArguments {
         c.shuffle = try r.bool(\.shuffle, flag: shuffle?.value)
         c.seed = try r.value(\.seed, flag: seed)
         c.predictionSamples = try r.value(\.predictionSamples, flag: predictionSamples)
+        c.printTensorboard = try r.bool(\.printTensorboard, flag: printTensorboard?.value)
     }
 }

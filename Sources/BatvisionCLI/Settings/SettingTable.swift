@@ -100,6 +100,8 @@ struct SettingTable: Sendable {
         help: "What --save_best_model compares (delta* higher is better).", commands: [.train])
     let shuffle = Setting<BoolSetting>("shuffle", .same("true"), help: "Shuffle the training samples every epoch.", commands: [.train])
     let seed = Setting<UInt64>("seed", .same("0"), help: "Seed of the initial weights and of every epoch's order.", commands: [.train])
+    let printTensorboard = Setting<BoolSetting>("print_tensorboard", .same("true"),
+        help: "Write TensorBoard event files to logs/<run>/ (the baseline's conf key).", commands: [.train])
     let predictionSamples = Setting<Int>("prediction_samples", .same("4"),
         help: "Validation samples drawn in results/<run>/epoch_NNNN_prediction.png.", accepts: accepted(TrainingConfig.predictionSampleCounts),
         commands: [.train])
