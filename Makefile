@@ -1,6 +1,6 @@
 # One-command set-up: every target installs the Debian packages it needs first
 # (idempotent; apt-get runs only when something is missing), then builds.
-DEBIAN_PACKAGES := libsndfile1-dev libfftw3-dev libhdf5-dev libpng-dev libopenblas-dev libdnnl-dev libssl-dev pkg-config
+DEBIAN_PACKAGES := libsndfile1-dev libfftw3-dev libhdf5-dev libpng-dev libopenblas-dev libdnnl-dev libssl-dev libcairo2-dev fonts-dejavu-core pkg-config
 SWIFT ?= swift
 
 .PHONY: deps build test demo clean-demo test-python test-torch fuzz

@@ -19,7 +19,8 @@ let tuned: [SwiftSetting] = []
 
 // Dependencies point one way: Support <- Ingest <- Cache <- Train <- Eval <- batvision (CLI),
 // with the compute-only Model (kernels, U-Net, losses, optimisers, safetensors, metrics;
-// OpenBLAS and oneDNN only) beside Cache under Train. Conf files and flags are parsed in the CLI alone.
+// OpenBLAS and oneDNN only) beside Cache under Train, and Pictures (Cairo drawing: charts,
+// prediction sheets) under Eval. Conf files and flags are parsed in the CLI alone.
 let package = Package(
     name: "batvision",
     platforms: [.macOS(.v13)],
@@ -41,6 +42,8 @@ let package = Package(
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f"),
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile"),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng"),
+        // Pictures: Cairo draws the charts and sheets (PNG, SVG, PDF), text in DejaVu Sans.
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo"),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas"),
         // oneDNN ships no pkg-config file: the module map links libdnnl (and its libgomp).
         .systemLibrary(name: "CDNNL"),
@@ -53,7 +56,8 @@ let package = Package(
         .target(name: "Cache", dependencies: ["Ingest", "Support", "CHDF5", "CFFTW"], swiftSettings: tuned),
         .target(name: "Model", dependencies: ["Support", "COpenBLAS", "CDNNL"], swiftSettings: tuned),
         .target(name: "Train", dependencies: ["Cache", "Model"], swiftSettings: tuned),
-        .target(name: "Eval", dependencies: ["Train", "CPNG"], swiftSettings: tuned),
+        .target(name: "Pictures", dependencies: ["CCairo"], swiftSettings: tuned),
+        .target(name: "Eval", dependencies: ["Train", "Pictures"], swiftSettings: tuned),
         .target(name: "BatvisionCLI", dependencies: [
             "Support", "Ingest", "Cache", "Model", "Train", "Eval", "Yams", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -61,13 +65,15 @@ let package = Package(
         .executableTarget(name: "batvision", dependencies: ["BatvisionCLI"], swiftSettings: tuned),
 
         // Fixture paths and comparison helpers shared by the test targets.
-        .target(name: "TestSupport", dependencies: ["Ingest", "Support"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Ingest", "Support", "CPNG"], path: "Tests/TestSupport"),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Support", "TestSupport"]),
         .testTarget(name: "CacheTests", dependencies: ["Cache", "TestSupport"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport"]),
         .testTarget(name: "TrainTests", dependencies: ["Train", "TestSupport"]),
-        .testTarget(name: "EvalTests", dependencies: ["Eval", "TestSupport"]),
+        .testTarget(name: "EvalTests", dependencies: ["Eval", "Pictures", "TestSupport"]),
+        .testTarget(name: "PicturesTests", dependencies: ["Pictures"]),
         .testTarget(name: "CLITests", dependencies: [
+            "Pictures",
             "BatvisionCLI", "batvision", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
     ]

@@ -21,8 +21,9 @@ public struct Batch {
 /// Streams batches from a cache for one epoch: order shuffled from (seed, epoch) or kept,
 /// the last short batch kept or dropped, any subset of splits. A background thread reads
 /// ahead (`prefetch` batches) on its own file handle while the consumer computes; `stop()`
-/// (or deinit) waits for it to close that handle. With an HDF5 library that is not built
-/// thread-safe, batches are read on the consumer's thread instead. Iterate it once.
+/// (or deinit) waits for it to close that handle. With `prefetch` 0, or an HDF5 library
+/// that is not built thread-safe, batches are read on the consumer's thread instead.
+/// Iterate it once.
 public final class BatchStream: Sequence, IteratorProtocol {
     public let order: [(split: Split, index: Int)]
     public let batchSize: Int
@@ -65,13 +66,13 @@ public final class BatchStream: Sequence, IteratorProtocol {
         let pipe = Pipe()
         self.pipe = pipe
         let path = cache.path, audioSize = cache.audioSize, depthSize = cache.depthSize
-        guard HDF5File.libraryIsThreadSafe else {
+        guard prefetch > 0, HDF5File.libraryIsThreadSafe else {
             inline = (cache, audioSize, depthSize)
             pipe.finished = true
             return
         }
         inline = nil
-        let ahead = Swift.max(1, prefetch)
+        let ahead = prefetch
         let thread = Thread {
             Self.readAll(pipe: pipe, path: path, order: order, batchSize: size, batchCount: count,
                          audioSize: audioSize, depthSize: depthSize, prefetch: ahead)

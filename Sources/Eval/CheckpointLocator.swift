@@ -12,10 +12,25 @@ public enum CheckpointLocator {
         case let .epoch(epoch): return directories.checkpoint(epoch: epoch)
         case .latest:
             guard let last = directories.checkpointEpochs.max() else {
-                throw TrainError.checkpoint(path: directories.checkpoints.path, reason: "no checkpoints here: train first, or pass --checkpoint PATH")
+                throw TrainError.checkpoint(path: directories.checkpoints.path, reason: "no checkpoints here: train first, or pass --checkpoint PATH. " + runsBeside(directories))
             }
             return directories.checkpoint(epoch: last)
         }
+    }
+
+    /// The runs that have checkpoints beside the one asked for, with their epochs: what a
+    /// mistyped run name meant.
+    static func runsBeside(_ directories: RunDirectories) -> String {
+        let folder = directories.checkpoints.deletingLastPathComponent()
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+        let runs = names.compactMap { name -> String? in
+            let run = RunDirectories(outputDir: folder.deletingLastPathComponent(), runName: name)
+            let epochs = run.checkpointEpochs.sorted()
+            let best = FileManager.default.fileExists(atPath: run.best.path)
+            guard !epochs.isEmpty || best else { return nil }
+            return "\(name) (epochs \(epochs.map(String.init).joined(separator: ", "))\(best ? "; best_model" : ""))"
+        }
+        return runs.isEmpty ? "No run in \(folder.path) has checkpoints." : "Runs with checkpoints in \(folder.path) (eval --run NAME): " + runs.joined(separator: "; ")
     }
 
     /// The model and feature config a checkpoint needs: its own metadata, or (a converted

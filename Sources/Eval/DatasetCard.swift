@@ -1,4 +1,5 @@
 import Foundation
+import Pictures
 import Ingest
 import Support
 
@@ -84,23 +85,21 @@ public struct DatasetCard {
         try save("stats.json", try JSONCoding.encoder(pretty: true, snakeCaseKeys: true).encode(stats))
         try save("dataset_card.md", Data(markdown().utf8))
         let splits = ["train", "val", "test"].filter { stats.perSplit[$0] != nil }
-        func perSplit(_ value: (DatasetStatistics.SampleSummary) -> Double?, lo: Double, hi: Double, bins: Int) -> [(name: String, counts: [Double])] {
-            splits.map { split in (split, HistogramChart.bin(stats.samples.filter { $0.split == split }.compactMap(value), lo: lo, hi: hi, bins: bins)) }
-        }
+        // Per split, each normalised to its own samples (a large train split would hide the
+        // others); an axis of equal values stays readable (HistogramChart.binned).
         func chart(_ name: String, title: String, x: String, _ value: @escaping (DatasetStatistics.SampleSummary) -> Double?) throws {
-            let values = stats.samples.compactMap(value).filter(\.isFinite)
-            let lo = values.min() ?? 0, hi = max(values.max() ?? 1, lo + 1e-9), bins = 30
-            let c = HistogramChart(title: title, xLabel: x, yLabel: "samples", start: lo, binWidth: (hi - lo) / Double(bins),
-                                   series: perSplit(value, lo: lo, hi: hi, bins: bins))
-            try save(name, try c.render().pngData())
+            let series = splits.map { split in (name: split, values: stats.samples.filter { $0.split == split }.compactMap(value)) }
+            let c = HistogramChart.binned(title: title, xLabel: x, yLabel: "samples", series: series, bins: 30, normalisePerSeries: true)
+            files += try c.write(to: folder.appendingPathComponent(name))
         }
         try chart("onset_ms.png", title: "echo onset per recording", x: "onset (ms)") { $0.onsetMs }
         try chart("rms.png", title: "recording loudness", x: "rms (full scale)") { $0.rms }
         try chart("depth_valid_fraction.png", title: "depth maps: share of valid pixels", x: "valid fraction") { $0.depthValidFraction }
-        let depth = HistogramChart(title: "depth of valid pixels (all samples)", xLabel: "depth (m)", yLabel: "pixels",
+        // Every valid pixel, counted per bin (the counts written on the bars).
+        let depth = HistogramChart(title: "depth of valid pixels (all samples, every pixel)", xLabel: "depth (m)", yLabel: "pixels",
                                    start: 0, binWidth: stats.histogramBinMetres,
-                                   series: [("all", stats.all.depthHistogram.map(Double.init))])
-        try save("depth_histogram.png", try depth.render().pngData())
+                                   series: [("all", stats.all.depthHistogram.map(Double.init))], countLabels: true)
+        files += try depth.write(to: folder.appendingPathComponent("depth_histogram.png"))
         return files
     }
 }

@@ -38,6 +38,14 @@ public struct EvaluationConfig: Equatable, Sendable {
     /// The manifest the features were built from: needed for a checkpoint without
     /// metadata (its cache key), and named in hints.
     public var manifest: URL?
+    /// Whether the data was chosen for this eval (`--manifest`, `--dataset_dir`): then it is
+    /// evaluated, featurized with the checkpoint's feature settings, rather than the data
+    /// the checkpoint was trained on.
+    public var dataGiven = false
+    /// Write every sample's maps and metrics to `<tag>_<split>_predictions.h5`.
+    public var savePredictions = false
+    /// A progress line on stderr.
+    public var showProgress = false
     /// The feature settings of a converted checkpoint (ours record their own).
     public var features: FeatureConfig
     public var batchSize = 16

@@ -1,4 +1,5 @@
 import Foundation
+import Pictures
 import Ingest
 import Model
 import Support
@@ -53,6 +54,9 @@ public struct EvaluationReport {
         out.append(row("model, per pixel", summary.pooledMetrics))
         out.append(row("constant predictor", summary.constantPredictor))
         out.append(row("constant, per pixel", summary.constantPooled))
+        if let n = summary.log10NonFinitePixels, n > 0 {
+            out.append("log10 is the reference's: infinite because \(n) valid pixel(s) were predicted 0 (log10 of 0)")
+        }
         if summary.perSplit.count > 1 {
             out.append("")
             for (split, g) in summary.perSplit.sorted(by: { $0.key < $1.key }) { out.append(row("\(split) (\(g.samples))", g.metrics)) }
@@ -73,17 +77,15 @@ public struct EvaluationReport {
     }
 
     /// Writes `<prefix>_per_sample.csv`, `<prefix>_summary.json` and `<prefix>_sheet.png`
-    /// into `directory`; returns their URLs.
-    public func write(to directory: URL, prefix: String, panels: [DepthPanel], maxDepth: Double) throws -> [URL] {
+    /// (with its SVG and PDF) into `directory`; returns their URLs. The sheet shows the best,
+    /// median and worst samples by rmse, on a scale capped at `maxDepth` when set.
+    public func write(to directory: URL, prefix: String, panels: [DepthPanel], maxDepth: Double?, title: String) throws -> [URL] {
         let csvURL = directory.appendingPathComponent("\(prefix)_per_sample.csv")
         let jsonURL = directory.appendingPathComponent("\(prefix)_summary.json")
-        let pngURL = directory.appendingPathComponent("\(prefix)_sheet.png")
         try writeFile(Data(csv().utf8), to: csvURL)
         try writeFile(try json(), to: jsonURL)
-        let titles = zip(bestMedianWorst(), panels).map { pair in
-            String(format: "%@ %@ rmse %.3f", pair.0.label, pair.1.id, pair.0.sample.metrics.rmse)
-        }
-        try PredictionSheet.write(panels, maxDepth: maxDepth, titles: titles, to: pngURL)
-        return [csvURL, jsonURL, pngURL]
+        let sheet = try PredictionSheet.write(panels, labels: bestMedianWorst().map(\.label), maxDepth: maxDepth, title: title,
+                                              to: directory.appendingPathComponent("\(prefix)_sheet.png"))
+        return [csvURL, jsonURL] + sheet
     }
 }

@@ -26,12 +26,14 @@ public struct EvaluationSummary: Codable, Sendable {
     public var constantDepthBins: [DepthBin]
     public var perSplit: [String: GroupSummary]
     public var perLocation: [String: GroupSummary]
+    /// Valid pixels whose log10 term was not finite (predicted 0): why log10 is inf.
+    public var log10NonFinitePixels: Int?
 
     enum CodingKeys: String, CodingKey {
         case checkpoint, epoch, split, samples, cache, metrics
         case evaluationProtocol = "protocol", pooledMetrics = "pooled_metrics"
         case constantPredictor = "constant_predictor", constantPooled = "constant_pooled"
         case depthBins = "depth_bins", constantDepthBins = "constant_depth_bins"
-        case perSplit = "per_split", perLocation = "per_location"
+        case perSplit = "per_split", perLocation = "per_location", log10NonFinitePixels = "log10_nonfinite_pixels"
     }
 }

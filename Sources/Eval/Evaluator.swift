@@ -18,6 +18,11 @@ public struct Evaluator {
     public var evaluationProtocol = EvaluationProtocol.reference
     /// The raw depth maps, needed when `evaluationProtocol.rawDepth`.
     public var raw: RawDepthSource?
+    /// Where every sample's maps and metrics go (`eval --save_predictions`).
+    public var archive: PredictionArchive?
+    /// Told of each sample read: the training split's (for the constant predictor), then
+    /// the evaluated splits'.
+    public var progress: ProgressReporter?
 
     public init(model: UNet, cache: FeatureCache, split: Split) {
         self.init(model: model, cache: cache, splits: [split])
@@ -41,24 +46,6 @@ public struct Evaluator {
         let input = try ModelInput(audioShape: cache.audioShape, depthSize: d[1])
         try model.config.checkInput(height: input.size, width: input.size)
         return input
-    }
-
-    /// The training split's per-pixel mean of valid depth (pixels never valid take the
-    /// mean of all valid depth), in the cache's units.
-    public func constantPrediction() throws -> [Float] {
-        let pixels = cache.depthSize
-        var sum = [Double](repeating: 0, count: pixels), n = [Int](repeating: 0, count: pixels)
-        let stream = BatchStream(cache: cache, splits: [.train], batchSize: 64, shuffle: false)
-        defer { stream.stop() }
-        while let b = try stream.nextBatch() {
-            for s in 0..<b.count { for i in 0..<pixels {
-                let v = b.depth[s * pixels + i]
-                if v > 0 { sum[i] += Double(v); n[i] += 1 }
-            } }
-        }
-        let total = sum.reduce(0, +), count = n.reduce(0, +)
-        let fallback = count > 0 ? total / Double(count) : 0
-        return (0..<pixels).map { Float(n[$0] > 0 ? sum[$0] / Double(n[$0]) : fallback) }
     }
 
     /// Everything `run` accumulates while it goes through the samples, in the order it
@@ -125,7 +112,8 @@ public struct Evaluator {
                               constantPredictor: DepthMetrics.mean(constant).named,
                               constantPooled: constantPooled.metrics.named,
                               depthBins: bins.bins, constantDepthBins: constantBins.bins,
-                              perSplit: splits.mapValues(\.summary), perLocation: locations.mapValues(\.summary))
+                              perSplit: splits.mapValues(\.summary), perLocation: locations.mapValues(\.summary),
+                              log10NonFinitePixels: pooled.nonFiniteLog10)
         }
     }
 
@@ -154,7 +142,7 @@ public struct Evaluator {
     public func run(checkpointName: String, epoch: Int?) throws -> (samples: [SampleResult], summary: EvaluationSummary) {
         let input = try input()
         let pixels = cache.depthSize
-        let constant = try constantPrediction()
+        let constant = try ConstantPredictor(cache: cache, progress: progress).prediction
         var tally = Tally(range: evaluationProtocol.range, bins: DepthBinAccumulator(width: binWidth, maxDepth: binLimit))
         var upsamplers: [String: AntialiasResize] = [:]
         var scratch: [Float] = []
@@ -174,6 +162,13 @@ public struct Evaluator {
                         }
                     }
                     tally.add(id: id, split: split, index: index, m)
+                    if let archive, let result = tally.results.last {
+                        // The cached S x S maps (with --raw_depth the metrics are the native maps').
+                        let gt = batch.depth[(n * pixels)..<((n + 1) * pixels)].map { $0 * scale }
+                        let p = pred[(n * pixels)..<((n + 1) * pixels)].map { $0 * scale }
+                        try archive.add(id: id, split: split, gt: gt, pred: p, metrics: result.metrics)
+                    }
+                    progress?.advance()
                 }
             }
         }

@@ -71,6 +71,9 @@ public struct DatasetLayout {
     /// V1: `ROOT/{train,val,test}.csv`, columns `depth path`, `audio path left`,
     /// `audio path right`, or the 2020 tab-separated form with `raw_l`, `raw_r`, `depth`.
     private func listV1() throws -> DatasetListing {
+        guard blacklist.isEmpty else {
+            throw IngestError.layout(path: root.url.path, reason: "location_blacklist \(blacklist.sorted().joined(separator: ", ")): Batvision V1 has no location folders")
+        }
         var listing = DatasetListing()
         var found = false
         let columns = [Column("audio path left", "raw_l"), Column("audio path right", "raw_r"), Column("depth path", "depth")]
@@ -96,11 +99,13 @@ public struct DatasetLayout {
             throw FileError.unreadable(path: root.url.path, reason: plainReason(error))
         }
         let columns = [Column("audio path"), Column("audio file name"), Column("depth path"), Column("depth file name")]
-        var locations = 0
-        for location in entries where !location.hasPrefix(".") && !blacklist.contains(location) {
+        let folders = entries.filter { name in
             var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: root.url(relative: location).path, isDirectory: &isDir),
-                  isDir.boolValue else { continue }
+            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: root.url(relative: name).path, isDirectory: &isDir) && isDir.boolValue
+        }
+        try checkBlacklist(against: folders)
+        var locations = 0
+        for location in folders where !blacklist.contains(location) {
             var locationHasCSV = false
             for split in Split.allCases {
                 locationHasCSV = try readSplit("\(location)/\(split.rawValue).csv", split: split, location: location, columns: columns,
@@ -113,6 +118,16 @@ public struct DatasetLayout {
             throw IngestError.layout(path: root.url.path, reason: "no <location>/{train,val,test}.csv found: not a Batvision V2 dataset root")
         }
         return listing
+    }
+
+    /// Every blacklisted name must be a location folder of the dataset, exactly: a typo
+    /// (`Couloir_sud` for `Couloir_Sud`) would otherwise ingest the location it meant to
+    /// leave out without a word.
+    private func checkBlacklist(against folders: [String]) throws {
+        let unknown = blacklist.filter { !folders.contains($0) }.sorted()
+        guard !unknown.isEmpty else { return }
+        let hints = unknown.compactMap { name in folders.first { $0.lowercased() == name.lowercased() }.map { "'\(clipped(name, limit: 80))' (did you mean '\($0)'?)" } ?? "'\(clipped(name, limit: 80))'" }
+        throw IngestError.layout(path: root.url.path, reason: "location_blacklist names \(hints.joined(separator: ", ")), which is not a location of this dataset; its locations are: \(folders.joined(separator: ", "))")
     }
 
     /// A CSV column under its name (and the older release's alias).

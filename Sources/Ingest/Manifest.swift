@@ -247,9 +247,8 @@ public struct Manifest: Codable, Equatable, Sendable {
         }
     }
 
-    /// Where `ingest` writes the manifest of a dataset by default.
-    public static func defaultPath(dataset: DatasetKind, datasetDir: URL) -> URL {
-        let name = datasetDir.standardizedFileURL.lastPathComponent
-        return URL(fileURLWithPath: "data-manifests").appendingPathComponent("\(dataset.rawValue)-\(name).json")
+    /// Where `ingest` writes the manifest of a dataset by default, relative to the project.
+    public static func defaultPath(dataset: DatasetKind, datasetDir: URL) -> String {
+        "data-manifests/\(dataset.rawValue)-\(datasetDir.standardizedFileURL.lastPathComponent).json"
     }
 }

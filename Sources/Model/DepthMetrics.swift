@@ -68,6 +68,10 @@ public struct DepthRange: Equatable, Sendable, Codable {
 /// figures) or pooled over many (per-pixel aggregation), with numpy's float32 arithmetic.
 public struct DepthMetricSums: Sendable {
     public private(set) var pixels = 0
+    /// Valid pixels whose log10 term is not finite (a prediction of 0 or less, or not a
+    /// number): the reference's log10 is then infinite (or NaN, reported as 0), as SPEC says;
+    /// this count says how many pixels made it so.
+    public private(set) var nonFiniteLog10 = 0
     var a1 = 0, a2 = 0, a3 = 0
     var sq = 0.0, rel = 0.0, lg = 0.0, ab = 0.0
 
@@ -87,13 +91,16 @@ public struct DepthMetricSums: Sendable {
             let diff = g - p
             sq += Double(diff * diff)
             rel += Double(abs(diff) / g)
-            lg += Double(abs(Foundation.log10(g) - Foundation.log10(p)))
+            let l = abs(Foundation.log10(g) - Foundation.log10(p))
+            if !l.isFinite { nonFiniteLog10 += 1 }
+            lg += Double(l)
             ab += Double(abs(diff))
         }
     }
 
     public mutating func add(_ other: DepthMetricSums) {
         pixels += other.pixels
+        nonFiniteLog10 += other.nonFiniteLog10
         a1 += other.a1; a2 += other.a2; a3 += other.a3
         sq += other.sq; rel += other.rel; lg += other.lg; ab += other.ab
     }

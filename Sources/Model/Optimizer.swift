@@ -79,11 +79,24 @@ public final class Optimizer {
 
     // MARK: state (checkpoints)
 
+    /// The state as it lives in the optimiser, for writing without copies: the moments'
+    /// buffers under the names of `state()`, and its metadata.
+    public func stateSources() -> (tensors: [String: TensorSource], metadata: [String: String]) {
+        var t: [String: TensorSource] = [:]
+        for (k, p) in parameters.enumerated() where kind != .SGD {
+            t[p.name + ".exp_avg"] = .float32(expAvg[k], shape: p.shape)
+            t[p.name + ".exp_avg_sq"] = .float32(expAvgSq[k], shape: p.shape)
+        }
+        return (t, state(withTensors: false).metadata)
+    }
+
     /// The optimiser's state as named tensors ("<param>.exp_avg", "<param>.exp_avg_sq")
     /// and metadata (kind, step, learning rate).
-    public func state() -> (tensors: [String: NamedTensor], metadata: [String: String]) {
+    public func state() -> (tensors: [String: NamedTensor], metadata: [String: String]) { state(withTensors: true) }
+
+    private func state(withTensors: Bool) -> (tensors: [String: NamedTensor], metadata: [String: String]) {
         var t: [String: NamedTensor] = [:]
-        for (k, p) in parameters.enumerated() where kind != .SGD {
+        for (k, p) in parameters.enumerated() where kind != .SGD && withTensors {
             t[p.name + ".exp_avg"] = NamedTensor(shape: p.shape, floats: expAvg[k].array)
             t[p.name + ".exp_avg_sq"] = NamedTensor(shape: p.shape, floats: expAvgSq[k].array)
         }

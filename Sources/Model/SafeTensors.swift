@@ -111,33 +111,96 @@ public enum SafeTensors {
 
     /// Serialises tensors in name order (deterministic bytes) with optional metadata.
     public static func encode(_ tensors: [String: NamedTensor], metadata: [String: String] = [:]) throws -> [UInt8] {
-        var header: [String: Any] = [:]
-        if !metadata.isEmpty { header["__metadata__"] = metadata }
-        var data: [UInt8] = []
-        for name in tensors.keys.sorted() {
-            guard let t = tensors[name] else { continue }
-            let start = data.count
-            switch t.values {
-            case let .float32(v):
-                data.reserveCapacity(data.count + v.count * 4)
-                for x in v { withUnsafeBytes(of: x.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-                header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [start, data.count]] as [String: Any]
-            case let .int64(v):
-                for x in v { withUnsafeBytes(of: x.littleEndian) { data.append(contentsOf: $0) } }
-                header[name] = ["dtype": "I64", "shape": t.shape, "data_offsets": [start, data.count]] as [String: Any]
-            }
-        }
-        var json = [UInt8](try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
-        while (8 + json.count) % 8 != 0 { json.append(0x20) }  // pad with spaces, as the reference does
-        var out: [UInt8] = []
-        out.reserveCapacity(8 + json.count + data.count)
-        withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
-        out += json
-        out += data
+        let sources = tensors.mapValues(TensorSource.init)
+        var out = try header(sources, metadata: metadata)
+        for name in sources.keys.sorted() { sources[name]?.withBytes { out.append(contentsOf: $0) } }
         return out
     }
 
     public static func write(_ tensors: [String: NamedTensor], metadata: [String: String] = [:], to url: URL) throws {
-        try writeFile(Data(try encode(tensors, metadata: metadata)), to: url)
+        try write(tensors.mapValues(TensorSource.init), metadata: metadata, to: url)
     }
+
+    /// Writes tensors straight from where their values live (a model's parameters, an
+    /// optimiser's moments): the file's bytes are those of `encode`, without a copy of the
+    /// whole file in memory (a 1-billion-parameter U-Net's optimiser file is 8 GB).
+    public static func write(_ sources: [String: TensorSource], metadata: [String: String] = [:], to url: URL) throws {
+        let writer = try AtomicFileWriter(url)
+        try header(sources, metadata: metadata).withUnsafeBytes { try writer.write($0) }
+        for name in sources.keys.sorted() { try sources[name]?.withBytes { try writer.write($0) } }
+        try writer.commit()
+    }
+
+    /// The length, the JSON header (names in order, offsets following each other) and its
+    /// padding to 8 bytes with spaces, as the reference writes them.
+    static func header(_ sources: [String: TensorSource], metadata: [String: String]) throws -> [UInt8] {
+        var header: [String: Any] = [:]
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var offset = 0
+        for name in sources.keys.sorted() {
+            guard let t = sources[name] else { continue }
+            header[name] = ["dtype": t.dtype, "shape": t.shape, "data_offsets": [offset, offset + t.byteCount]] as [String: Any]
+            offset += t.byteCount
+        }
+        var json = [UInt8](try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
+        while (8 + json.count) % 8 != 0 { json.append(0x20) }  // pad with spaces, as the reference does
+        var out: [UInt8] = []
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
+        return out + json
+    }
+}
+
+/// A tensor to write and where its values live, read in place (little-endian bytes).
+public struct TensorSource {
+    public let shape: [Int]
+    let dtype: String
+    let byteCount: Int
+    private let bytes: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
+
+    /// float32 values owned elsewhere: they must stay alive and unchanged until written.
+    public static func float32(_ buffer: FloatBuffer, shape: [Int]) -> TensorSource {
+        TensorSource(shape: shape, dtype: "F32", byteCount: buffer.count * 4) { body in
+            try withLittleEndianBytes(UnsafeBufferPointer(start: buffer.pointer, count: buffer.count), body)
+        }
+    }
+
+    init(_ tensor: NamedTensor) {
+        switch tensor.values {
+        case let .float32(v):
+            self.init(shape: tensor.shape, dtype: "F32", byteCount: v.count * 4) { body in
+                try v.withUnsafeBufferPointer { try withLittleEndianBytes($0, body) }
+            }
+        case let .int64(v):
+            self.init(shape: tensor.shape, dtype: "I64", byteCount: v.count * 8) { body in
+                try v.map(\.littleEndian).withUnsafeBytes { try body($0) }
+            }
+        }
+    }
+
+    private init(shape: [Int], dtype: String, byteCount: Int, bytes: @escaping ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) {
+        self.shape = shape
+        self.dtype = dtype
+        self.byteCount = byteCount
+        self.bytes = bytes
+    }
+
+    /// Hands the tensor's bytes to `body`, in one or more pieces, in order.
+    func withBytes(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        try withoutActuallyEscaping(body) { try bytes($0) }
+    }
+}
+
+/// float32 values as little-endian bytes: in place on a little-endian host, else converted
+/// a block at a time.
+private func withLittleEndianBytes(_ values: UnsafeBufferPointer<Float>, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    #if _endian(little)
+    try body(UnsafeRawBufferPointer(values))
+    #else
+    var block = [UInt32](repeating: 0, count: 1 << 16)
+    for start in stride(from: 0, to: values.count, by: block.count) {
+        let n = min(block.count, values.count - start)
+        for i in 0..<n { block[i] = values[start + i].bitPattern.littleEndian }
+        try block.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<(n * 4)])) }
+    }
+    #endif
 }

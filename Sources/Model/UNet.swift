@@ -160,6 +160,19 @@ public final class UNet {
 
     // MARK: state_dict
 
+    /// The state_dict's entries as they live in the model, for writing without copies
+    /// (`Checkpoint.save`); the same names, shapes and values as `stateDict()`.
+    public func stateSources() -> [String: TensorSource] {
+        var out: [String: TensorSource] = [:]
+        for p in parameters { out[p.name] = .float32(p.value, shape: p.shape) }
+        for bn in batchNorms {
+            out[bn.runningMean.name] = .float32(bn.runningMean.value, shape: bn.runningMean.shape)
+            out[bn.runningVar.name] = .float32(bn.runningVar.value, shape: bn.runningVar.shape)
+            out[bn.numBatchesTrackedName] = TensorSource(NamedTensor(shape: [], ints: [bn.numBatchesTracked]))
+        }
+        return out
+    }
+
     /// Every state_dict entry by PyTorch name: parameters, running statistics and
     /// `num_batches_tracked` (int64).
     public func stateDict() -> [String: NamedTensor] {

@@ -58,37 +58,73 @@ public func readFile(_ url: URL, into buffer: inout [UInt8], limit: Int = maxFil
     return size
 }
 
-/// Writes `data` atomically: to `.<name>.partial-<pid>` beside it, flushed to disk, then
-/// renamed over `url`; a crash leaves the old file or the new one, never half of one (and
-/// at most a temporary that `removeStaleTemporaries` recognises). Names the path on failure.
+/// Writes `data` atomically (`AtomicFileWriter`): a crash leaves the old file or the new
+/// one, never half of one. Names the path on failure.
 public func writeFile(_ data: Data, to url: URL) throws {
-    let folder = url.deletingLastPathComponent()
-    try createDirectory(folder)
-    let temporary = folder.appendingPathComponent(".\(url.lastPathComponent)\(temporaryMarker)\(getpid())")
-    let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw FileError.write(path: url.path, reason: String(cString: strerror(errno))) }
-    var failure: String?
-    data.withUnsafeBytes { raw in
+    let writer = try AtomicFileWriter(url)
+    try data.withUnsafeBytes { try writer.write($0) }
+    try writer.commit()
+}
+
+/// A file written atomically, in pieces: to `.<name>.partial-<pid>` beside it, flushed to
+/// disk, then renamed over the file on `commit()`; a crash leaves the old file or the new
+/// one, never half of one (and at most a temporary that `removeStaleTemporaries`
+/// recognises). Without `commit()` the temporary is removed. Lets large files (checkpoints)
+/// be written from their buffers without a copy of the whole file in memory.
+public final class AtomicFileWriter {
+    public let url: URL
+    private let temporary: URL
+    private var fd: Int32
+    private var committed = false
+
+    public init(_ url: URL) throws {
+        self.url = url
+        let folder = url.deletingLastPathComponent()
+        try createDirectory(folder)
+        temporary = folder.appendingPathComponent(".\(url.lastPathComponent)\(temporaryMarker)\(getpid())")
+        fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileError.write(path: url.path, reason: String(cString: strerror(errno))) }
+    }
+
+    deinit {
+        guard !committed else { return }
+        if fd >= 0 { close(fd) }
+        unlink(temporary.path)
+    }
+
+    /// Appends `bytes`.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
-        while done < raw.count, let base = raw.baseAddress {
-            let n = write(fd, base + done, raw.count - done)
+        while done < bytes.count, let base = bytes.baseAddress {
+            let n = Foundation.write(fd, base + done, bytes.count - done)
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { failure = String(cString: strerror(errno)); return }
+            guard n > 0 else { throw fail(String(cString: strerror(errno))) }
             done += n
         }
     }
-    if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
-    close(fd)
-    if failure == nil && rename(temporary.path, url.path) != 0 { failure = String(cString: strerror(errno)) }
-    if let failure {
-        unlink(temporary.path)
-        throw FileError.write(path: url.path, reason: failure)
+
+    /// Flushes the file and puts it in place of `url`.
+    public func commit() throws {
+        if fsync(fd) != 0 { throw fail(String(cString: strerror(errno))) }
+        close(fd)
+        fd = -1
+        guard rename(temporary.path, url.path) == 0 else { throw fail(String(cString: strerror(errno))) }
+        committed = true
+        // The rename itself reaches the disk only with its folder.
+        let dir = open(url.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dir >= 0 {
+            _ = fsync(dir)
+            close(dir)
+        }
     }
-    // The rename itself reaches the disk only with its folder.
-    let dir = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if dir >= 0 {
-        _ = fsync(dir)
-        close(dir)
+
+    /// The error of a failed write; the temporary goes.
+    private func fail(_ reason: String) -> FileError {
+        if fd >= 0 { close(fd) }
+        fd = -1
+        unlink(temporary.path)
+        committed = true  // nothing left for deinit to clean up
+        return FileError.write(path: url.path, reason: reason)
     }
 }
 

@@ -54,12 +54,14 @@ public enum Checkpoint {
                 }
             }
         }
+        // Written from the model's and the optimiser's own buffers: no copy of either file
+        // in memory (what `MemoryEstimate` counts on).
         if let optimizer {
-            let state = optimizer.state()
+            let state = optimizer.stateSources()
             try SafeTensors.write(state.tensors, metadata: state.metadata, to: optURL)
         }
         do {
-            try SafeTensors.write(model.stateDict(), metadata: ["format": "pt", "batvision": json, "epoch": String(info.epoch)], to: url)
+            try SafeTensors.write(model.stateSources(), metadata: ["format": "pt", "batvision": json, "epoch": String(info.epoch)], to: url)
         } catch {
             if optimizer != nil { try? FileManager.default.removeItem(at: optURL) }
             throw error

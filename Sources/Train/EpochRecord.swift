@@ -9,6 +9,8 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var skippedBatches: Int
     public var valLoss: Double?
     public var metrics: [String: Double]?
+    /// Validation pixels whose log10 term was not finite (predicted 0): why log10 is inf.
+    public var log10NonFinitePixels: Int?
 
     /// The most epochs a run may have (`--epochs`).
     public static let maxEpoch = 100_000
@@ -25,5 +27,6 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case epoch, seconds, metrics
         case trainLoss = "train_loss", samplesPerSecond = "samples_per_s", skippedBatches = "skipped_batches", valLoss = "val_loss"
+        case log10NonFinitePixels = "log10_nonfinite_pixels"
     }
 }

@@ -33,13 +33,18 @@ public func predictBatches(model: UNet, cache: FeatureCache, input: ModelInput, 
 /// Per-sample metrics of `samples` depth maps of `pixels` each, turned into metres by
 /// `scale`. Prediction n starts at n * predStride (0: one prediction for every sample).
 public func sampleMetrics(gt: UnsafePointer<Float>, pred: UnsafePointer<Float>, samples: Int, pixels: Int,
-                          predStride: Int, scale: Float) -> [DepthMetrics] {
+                          predStride: Int, scale: Float) -> (metrics: [DepthMetrics], nonFiniteLog10: Int) {
     var g = [Float](repeating: 0, count: pixels), p = [Float](repeating: 0, count: pixels)
-    return (0..<samples).map { n in
+    var nonFinite = 0
+    let metrics = (0..<samples).map { n -> DepthMetrics in
         for i in 0..<pixels {
             g[i] = gt[n * pixels + i] * scale
             p[i] = pred[n * predStride + i] * scale
         }
-        return DepthMetrics(gt: g, pred: p, count: pixels)
+        var sums = DepthMetricSums()
+        sums.add(gt: g, pred: p, count: pixels)
+        nonFinite += sums.nonFiniteLog10
+        return sums.metrics
     }
+    return (metrics, nonFinite)
 }

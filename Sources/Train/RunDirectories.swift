@@ -24,4 +24,6 @@ public struct RunDirectories: Sendable {
     public var best: URL { checkpoints.appendingPathComponent(Self.bestName) }
     public var metricsLog: URL { logs.appendingPathComponent("metrics.jsonl") }
     public func prediction(epoch: Int) -> URL { results.appendingPathComponent(String(format: "epoch_%04d_prediction.png", epoch)) }
+    /// The last training batch's picture of an epoch (`print_tensorboard`).
+    public func trainPrediction(epoch: Int) -> URL { results.appendingPathComponent(String(format: "epoch_%04d_train_prediction.png", epoch)) }
 }

@@ -11,6 +11,8 @@ public struct RunLog: Sendable {
     /// Resolved settings, key -> value as text.
     public let settings: [String: String]
     public let records: [EpochRecord]
+    /// The constant predictor's validation figures, when the run recorded them.
+    public let constantPredictor: ConstantPredictor.Figures?
 
     /// Limits on what is read: a log is the tool's own output, but may be any file by now.
     static let maxConfigBytes = 1 << 20, maxMetricsBytes = 64 << 20
@@ -24,6 +26,16 @@ public struct RunLog: Sendable {
         records = try Self.readRecords(metrics)
         let config = directory.appendingPathComponent("config.yaml")
         settings = FileManager.default.fileExists(atPath: config.path) ? try Self.readSettings(config) : [:]
+        let constant = directory.appendingPathComponent(ConstantPredictor.fileName)
+        if FileManager.default.fileExists(atPath: constant.path) {
+            do {
+                constantPredictor = try JSONCoding.decoder().decode(ConstantPredictor.Figures.self, from: try readFile(constant, limit: 1 << 20))
+            } catch {
+                throw FileError.unreadable(path: constant.path, reason: "not the constant predictor's figures: \(clipped(plainReason(error), limit: 160))")
+            }
+        } else {
+            constantPredictor = nil
+        }
     }
 
     /// Every line of metrics.jsonl; a line that is not a record is an error naming it.

@@ -1,9 +1,11 @@
 import Foundation
 import Support
 
-/// Scalars as TensorBoard event files (`events.out.tfevents.<time>.<host>`): TFRecord
-/// framing (length, masked CRC-32C, payload, masked CRC-32C) around hand-encoded `Event`
-/// protobufs, so `tensorboard --logdir logs/` shows the curves without TensorFlow here.
+/// TensorBoard event files (`events.out.tfevents.<time>.<host>`): TFRecord framing
+/// (length, masked CRC-32C, payload, masked CRC-32C) around hand-encoded `Event`
+/// protobufs, so `tensorboard --logdir logs/` shows the run without TensorFlow here:
+/// scalars, images (PNG), text (the text plugin) and hyperparameters (the hparams plugin),
+/// what the baseline's SummaryWriter logs.
 public final class TensorBoardWriter {
     public let url: URL
     private let handle: FileHandle
@@ -26,13 +28,129 @@ public final class TensorBoardWriter {
     deinit { try? handle.close() }
 
     public func scalars(_ values: [(tag: String, value: Double)], step: Int) throws {
-        var summary = Proto()
-        for (tag, value) in values {
+        try summary(step: step, values: values.map { tag, value in
             var v = Proto()
             v.bytes(1, Array(tag.utf8))
-            v.float(2, Float(value))
-            summary.bytes(1, v.data)
+            v.float(2, Float(value))  // Summary.Value.simple_value
+            return v
+        })
+    }
+
+    /// A PNG picture (Summary.Value.image: height, width, colour space RGB, the PNG bytes).
+    public func image(_ tag: String, png: Data, width: Int, height: Int, step: Int) throws {
+        var image = Proto()
+        image.varint(1, UInt64(height))
+        image.varint(2, UInt64(width))
+        image.varint(3, 3)
+        image.bytes(4, Array(png))
+        var v = Proto()
+        v.bytes(1, Array(tag.utf8))
+        v.bytes(4, image.data)
+        try summary(step: step, values: [v])
+    }
+
+    /// A PNG file as an image (its size read from the PNG header).
+    public func pngImage(_ tag: String, at url: URL, step: Int) throws {
+        let png = try readFile(url, limit: 64 << 20)
+        let bytes = [UInt8](png.prefix(24))
+        guard bytes.count == 24, bytes[12..<16].elementsEqual("IHDR".utf8) else {
+            throw FileError.unreadable(path: url.path, reason: "not a PNG")
         }
+        func u32(_ at: Int) -> Int { Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3]) }
+        try image(tag, png: png, width: u32(16), height: u32(20), step: step)
+    }
+
+    /// Text for the text plugin (Markdown): a scalar DT_STRING tensor.
+    public func text(_ tag: String, _ text: String, step: Int) throws {
+        var tensor = Proto()
+        tensor.varint(1, 7)              // dtype DT_STRING
+        tensor.bytes(2, [])              // tensor_shape: a scalar
+        tensor.bytes(8, Array(text.utf8))  // string_val
+        var v = Proto()
+        v.bytes(1, Array(tag.utf8))
+        v.bytes(9, Self.pluginMetadata("text", content: []))
+        v.bytes(8, tensor.data)
+        try summary(step: step, values: [v])
+    }
+
+    /// A run's hyperparameters for the hparams plugin: the experiment (which hparams and
+    /// metric tags there are), then this session's values; `finished` closes the session.
+    public func hyperparameters(_ values: [(name: String, value: HParam)], metrics: [String]) throws {
+        var experiment = Proto()
+        for (name, _) in values {
+            var info = Proto()
+            info.bytes(1, Array(name.utf8))
+            experiment.bytes(4, info.data)           // hparam_infos
+        }
+        for tag in metrics {
+            var metricName = Proto()
+            metricName.bytes(2, Array(tag.utf8))     // MetricName.tag
+            var info = Proto()
+            info.bytes(1, metricName.data)
+            experiment.bytes(5, info.data)           // metric_infos
+        }
+        var start = Proto()
+        for (name, value) in values {
+            var entry = Proto()
+            entry.bytes(1, Array(name.utf8))
+            entry.bytes(2, value.proto.data)         // google.protobuf.Value
+            start.bytes(1, entry.data)               // SessionStartInfo.hparams (a map)
+        }
+        start.double(5, Date().timeIntervalSince1970)
+        for (tag, field, body) in [("_hparams_/experiment", 2, experiment), ("_hparams_/session_start_info", 3, start)] {
+            var data = Proto()
+            data.varint(1, 0)                        // HParamsPluginData.version
+            data.bytes(field, body.data)
+            var v = Proto()
+            v.bytes(1, Array(tag.utf8))
+            v.bytes(9, Self.pluginMetadata("hparams", content: data.data))
+            try summary(step: 0, values: [v])
+        }
+    }
+
+    /// Closes the hparams session (SessionEndInfo, status success).
+    public func hyperparametersFinished() throws {
+        var end = Proto()
+        end.varint(1, 1)
+        end.double(2, Date().timeIntervalSince1970)
+        var data = Proto()
+        data.varint(1, 0)
+        data.bytes(4, end.data)
+        var v = Proto()
+        v.bytes(1, Array("_hparams_/session_end_info".utf8))
+        v.bytes(9, Self.pluginMetadata("hparams", content: data.data))
+        try summary(step: 0, values: [v])
+    }
+
+    /// A hyperparameter's value: a number, text or a truth value.
+    public enum HParam {
+        case number(Double), text(String), bool(Bool)
+
+        var proto: Proto {
+            var p = Proto()
+            switch self {
+            case let .number(d): p.double(2, d)
+            case let .text(s): p.bytes(3, Array(s.utf8))
+            case let .bool(b): p.varint(4, b ? 1 : 0)
+            }
+            return p
+        }
+    }
+
+    /// SummaryMetadata { plugin_data { plugin_name, content } }.
+    static func pluginMetadata(_ plugin: String, content: [UInt8]) -> [UInt8] {
+        var pluginData = Proto()
+        pluginData.bytes(1, Array(plugin.utf8))
+        if !content.isEmpty { pluginData.bytes(2, content) }
+        var metadata = Proto()
+        metadata.bytes(1, pluginData.data)
+        return metadata.data
+    }
+
+    /// One Event at `step` holding a Summary of `values`.
+    private func summary(step: Int, values: [Proto]) throws {
+        var summary = Proto()
+        for v in values { summary.bytes(1, v.data) }
         var event = Proto()
         event.double(1, Date().timeIntervalSince1970)
         event.varint(2, UInt64(max(step, 0)))

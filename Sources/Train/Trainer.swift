@@ -22,7 +22,9 @@ public final class Trainer {
     public var log: (String) -> Void = { print($0) }
     /// Draws ground truth | prediction | error for a few validation samples (Eval's
     /// picture code; the loop only collects the panels).
-    public var writePredictionSheet: ((_ url: URL, _ panels: [DepthPanel], _ maxDepth: Double) throws -> Void)?
+    /// Draws a prediction sheet: `panels` on a colour scale up to `maxDepth` metres (when
+    /// set), under `title`, to `url` (a PNG, with its SVG and PDF beside it).
+    public var writePredictionSheet: ((_ url: URL, _ panels: [DepthPanel], _ maxDepth: Double?, _ title: String) throws -> Void)?
     /// Called after each training batch (the CLI's progress line on a terminal).
     public var progress: ((TrainingProgress) -> Void)?
     /// Called after each finished epoch with its record and the prediction picture it drew,
@@ -38,6 +40,10 @@ public final class Trainer {
     private lazy var trainIds: [String] = (try? cache.sampleIds(.train)) ?? []
     /// Wall time of each epoch this process finished, validation included (for the run's ETA).
     private var epochWallTimes: [Double] = []
+    /// The last training batch's first samples, on epochs whose training picture is shown.
+    private var trainPanels: [DepthPanel] = []
+    /// Every batch's loss of the epoch just trained, for TensorBoard's per-iteration curve.
+    private var iterationLosses: [Double] = []
 
     public init(config: TrainingConfig, settings: [ResolvedSetting], cache: FeatureCache) throws {
         try config.validate()
@@ -54,7 +60,8 @@ public final class Trainer {
         }
         input = try ModelInput(audioShape: cache.audioShape, depthSize: depthShape[1])
         try config.model.checkInput(height: input.size, width: input.size)
-        try config.model.checkFits(batch: min(config.batchSize, cache.count(.train)), size: input.size, training: true)
+        try TrainingMemory.check(model: config.model, batch: config.batchSize, trainSamples: cache.count(.train), size: input.size,
+                                 sampleFloats: cache.audioSize + cache.depthSize)
         guard cache.count(.train) > 0 else {
             throw TrainError.config("\(cache.path.path) has no training samples")
         }
@@ -82,7 +89,9 @@ public final class Trainer {
         var records = try prepareRun()
         let firstEpoch = (config.resumeEpoch ?? 0) + 1
         try writeResolvedConfig()
-        let board = config.printTensorboard ? try TensorBoardWriter(directory: directories.logs) : nil
+        try writeConstantPredictor()
+        let board = try TensorBoardWriter(directory: directories.logs)
+        try describeRun(to: board)
         var best: Double? = bestSoFar()
         log("training \(config.runName): \(cache.count(.train)) samples, \(cache.count(.val)) validation; U-Net \(config.model.numDowns) levels, ngf \(config.model.ngf), \(model.parameterCount) parameters; \(config.optimizer.rawValue) lr \(pythonFloat(config.learningRate)), batch \(config.batchSize), \(config.loss.criterion.rawValue)")
         for epoch in firstEpoch...max(firstEpoch, config.epochs) where epoch <= config.epochs {
@@ -93,14 +102,45 @@ public final class Trainer {
                 let v = try validate(epoch: epoch)
                 record.valLoss = v.loss
                 record.metrics = v.metrics
+                record.log10NonFinitePixels = v.nonFiniteLog10
                 picture = v.picture
             }
             records.append(record)
             try finishEpoch(record, records: records, board: board, best: &best)
+            try showPictures(epoch: epoch, validation: picture, board: board)
             epochWallTimes.append(clock.seconds)
             epochFinished?(record, picture)
         }
+        try board.hyperparametersFinished()
         return records
+    }
+
+    /// TensorBoard's text and hparams tabs: the resolved config and the settings, as the
+    /// baseline's SummaryWriter shows its Hydra config.
+    func describeRun(to board: TensorBoardWriter) throws {
+        let text = settings.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)  # \($0.origin)" }.joined(separator: "\n")
+        try board.text("config", "    " + text.replacingOccurrences(of: "\n", with: "\n    "), step: 0)
+        let values = settings.sorted { $0.key < $1.key }.map { s -> (name: String, value: TensorBoardWriter.HParam) in
+            if let d = Double(s.value), d.isFinite { return (s.key, .number(d)) }
+            if s.value == "true" || s.value == "false" { return (s.key, .bool(s.value == "true")) }
+            return (s.key, .text(s.value))
+        }
+        try board.hyperparameters(values, metrics: ["val/loss", "val/rmse", "val/abs_rel", "val/delta1"])
+    }
+
+    /// The epoch's pictures in TensorBoard: the validation sheet every `validation_display`
+    /// epochs (among the validated ones) and the last training batch's every
+    /// `print_tensorboard` epochs, as the baseline shows them.
+    func showPictures(epoch: Int, validation: URL?, board: TensorBoardWriter) throws {
+        if let validation, config.validationDisplay > 0, epoch % config.validationDisplay == 0 {
+            try board.pngImage("val/prediction", at: validation, step: epoch)
+        }
+        if config.printTensorboard > 0, epoch % config.printTensorboard == 0, !trainPanels.isEmpty, let writer = writePredictionSheet {
+            let url = directories.trainPrediction(epoch: epoch)
+            try writer(url, trainPanels, cache.config.maxDepth, "training batch, epoch \(epoch)")
+            try board.pngImage("train/prediction", at: url, step: epoch)
+        }
+        trainPanels = []
     }
 
     /// Resumes from `resumeEpoch` (weights, optimiser, the log's earlier records) or checks
@@ -130,7 +170,10 @@ public final class Trainer {
         } else if !overwrite, let items = try? fm.contentsOfDirectory(atPath: directories.checkpoints.path),
                   items.contains(where: { $0.hasSuffix(".safetensors") }) {
             throw TrainError.config("\(directories.checkpoints.path) already holds checkpoints of this run: resume with --checkpoints N, choose another --experiment_name, or pass --overwrite to start over")
-        } else if overwrite {
+        } else {
+            // A fresh start (asked to overwrite, or after an attempt killed before its first
+            // checkpoint): no earlier attempt's logs, event files or pictures stay to mix
+            // with this run's.
             try clearPreviousRun()
         }
         for dir in [directories.checkpoints, directories.results, directories.logs] { try createDirectory(dir) }
@@ -147,8 +190,10 @@ public final class Trainer {
         }
     }
 
-    /// Starting over (`--overwrite`): the old run's checkpoints, pictures and logs go, so no
-    /// stale checkpoint of a later epoch can be mistaken for this run's (eval picks the latest).
+    /// Starting over (`--overwrite`, or a fresh start where an earlier attempt left logs):
+    /// the old run's checkpoints, pictures and logs go, so no stale checkpoint of a later
+    /// epoch can be mistaken for this run's (eval picks the latest) and TensorBoard shows
+    /// one run. Only the tool's own files: anything else in the folders stays.
     func clearPreviousRun() throws {
         let fm = FileManager.default
         func remove(in folder: URL, keeping keep: (String) -> Bool) throws {
@@ -160,16 +205,19 @@ public final class Trainer {
         }
         try remove(in: directories.checkpoints, keeping: { !$0.hasSuffix(".safetensors") })
         try remove(in: directories.results, keeping: { !$0.hasSuffix(".png") })
-        try remove(in: directories.logs, keeping: { !($0 == "metrics.jsonl" || $0 == "config.yaml" || $0.hasPrefix("events.out.tfevents.")) })
+        try remove(in: directories.logs, keeping: { !($0 == "metrics.jsonl" || $0 == "config.yaml" || $0 == ConstantPredictor.fileName
+                                                    || $0 == "wandb-run-id" || $0.hasPrefix("events.out.tfevents.")) })
     }
 
     /// One pass over the shuffled training split: forward, loss, backward, clip, step.
     func trainEpoch(_ epoch: Int) throws -> EpochRecord {
         let clock = Stopwatch()
         let stream = BatchStream(cache: cache, splits: [.train], batchSize: config.batchSize, shuffle: config.shuffle,
-                                 seed: config.seed, epoch: epoch, dropLast: false)
+                                 seed: config.seed, epoch: epoch, dropLast: false, prefetch: config.numThreads)
         var lossSum = 0.0, batches = 0, skipped = 0, seen = 0
         let total = (cache.count(.train) + config.batchSize - 1) / config.batchSize
+        iterationLosses = []
+        let showing = config.printTensorboard > 0 && epoch % config.printTensorboard == 0
         let perEpoch = epochWallTimes.isEmpty ? nil : epochWallTimes.reduce(0, +) / Double(epochWallTimes.count)
         while let batch = try stream.nextBatch() {
             defer {
@@ -177,7 +225,11 @@ public final class Trainer {
                                            seconds: clock.seconds,
                                            meanLoss: batches > 0 ? lossSum / Double(batches) : .nan, secondsPerEpoch: perEpoch))
             }
-            guard let value = try step(batch, epoch: epoch, index: batches + skipped + 1) else { skipped += 1; continue }  // no valid depth pixel
+            guard let value = try step(batch, epoch: epoch, index: batches + skipped + 1, keepingPanels: showing) else {
+                skipped += 1  // no valid depth pixel
+                continue
+            }
+            iterationLosses.append(Double(value))
             lossSum += Double(value)
             batches += 1
             seen += batch.count
@@ -188,7 +240,8 @@ public final class Trainer {
     }
 
     /// One optimiser step on `batch`; its loss, or nil when the batch has no valid depth.
-    func step(_ batch: Batch, epoch: Int, index: Int = 0) throws -> Float? {
+    /// With `keepingPanels`, its first samples' predictions are kept for the training picture.
+    func step(_ batch: Batch, epoch: Int, index: Int = 0, keepingPanels: Bool = false) throws -> Float? {
         // NaN or infinite inputs would train to a finite-looking loss (the ReLU head hides
         // them): stop and name the samples.
         if batch.audio.contains(where: { !$0.isFinite }) || batch.depth.contains(where: { !$0.isFinite }) {
@@ -204,6 +257,15 @@ public final class Trainer {
         input.prepare(batch, into: x)
         gradPred.ensure(batch.depth.count)
         let pred = try model.forward(x.pointer, batch: batch.count, height: input.size, width: input.size, training: true)
+        if keepingPanels {
+            let pixels = input.size * input.size
+            trainPanels = (0..<min(batch.count, max(config.predictionSamples, 1))).map { n in
+                let i = batch.samples[n].index
+                return DepthPanel(id: i < trainIds.count ? trainIds[i] : "train/\(i)", split: .train,
+                                  gt: batch.depth[(n * pixels)..<((n + 1) * pixels)].map { $0 * scale },
+                                  pred: pred[(n * pixels)..<((n + 1) * pixels)].map { $0 * scale }, size: input.size)
+            }
+        }
         let value = batch.depth.withUnsafeBufferPointer { d -> Float? in
             guard let dp = d.baseAddress, let pp = pred.baseAddress else { return nil }
             return config.loss.evaluate(pred: pp, gt: dp, count: batch.depth.count, grad: gradPred.pointer, par: config.threads)
@@ -222,7 +284,16 @@ public final class Trainer {
         var scalars: [(tag: String, value: Double)] = [("train/loss", record.trainLoss)]
         if let vl = record.valLoss { scalars.append(("val/loss", vl)) }
         for (k, v) in (record.metrics ?? [:]).sorted(by: { $0.key < $1.key }) { scalars.append(("val/\(k)", v)) }
-        try board?.scalars(scalars, step: record.epoch)
+        if let n = record.log10NonFinitePixels { scalars.append(("val/log10_nonfinite_pixels", Double(n))) }
+        scalars += [("time/epoch_seconds", record.seconds), ("train/learning_rate", config.learningRate)]
+        // A non-finite figure is left out of TensorBoard (it would break the chart), never
+        // silently: the console line and metrics.jsonl say why (the count above).
+        try board?.scalars(scalars.filter(\.value.isFinite), step: record.epoch)
+        // The per-iteration loss, at the global step (batches of every epoch before).
+        let perEpoch = (cache.count(.train) + config.batchSize - 1) / config.batchSize
+        for (k, value) in iterationLosses.enumerated() where value.isFinite {
+            try board?.scalars([("train/loss_iter", value)], step: (record.epoch - 1) * perEpoch + k + 1)
+        }
         log(describe(record))
         if record.epoch % config.savingCheckpoints == 0 || record.epoch == config.epochs {
             try Checkpoint.save(model: model, optimizer: optimizer, info: info(record), to: directories.checkpoint(epoch: record.epoch))
@@ -243,9 +314,10 @@ public final class Trainer {
     }
 
     /// Eval-mode pass over the validation split: mean batch loss and mean per-sample metrics.
-    func validate(epoch: Int) throws -> (loss: Double?, metrics: [String: Double], picture: URL?) {
+    func validate(epoch: Int) throws -> (loss: Double?, metrics: [String: Double], nonFiniteLog10: Int, picture: URL?) {
         var lossSum = 0.0, lossBatches = 0
         var all: [DepthMetrics] = []
+        var nonFiniteLog10 = 0
         var panels: [DepthPanel] = []
         let ids = try cache.sampleIds(.val)
         let pixels = input.size * input.size
@@ -256,7 +328,9 @@ public final class Trainer {
                     lossSum += Double(value)
                     lossBatches += 1
                 }
-                all += sampleMetrics(gt: dp, pred: pp, samples: batch.count, pixels: pixels, predStride: pixels, scale: scale)
+                let m = sampleMetrics(gt: dp, pred: pp, samples: batch.count, pixels: pixels, predStride: pixels, scale: scale)
+                all += m.metrics
+                nonFiniteLog10 += m.nonFiniteLog10
             }
             for n in 0..<batch.count where panels.count < config.predictionSamples {
                 let index = batch.samples[n].index
@@ -268,10 +342,10 @@ public final class Trainer {
         var picture: URL?
         if let writer = writePredictionSheet, !panels.isEmpty {
             let url = directories.prediction(epoch: epoch)
-            try writer(url, panels, cache.config.maxDepth ?? Double(panels.flatMap(\.gt).max() ?? 1))
+            try writer(url, panels, cache.config.maxDepth, "validation, epoch \(epoch)")
             picture = url
         }
-        return (lossBatches > 0 ? lossSum / Double(lossBatches) : nil, DepthMetrics.mean(all).named, picture)
+        return (lossBatches > 0 ? lossSum / Double(lossBatches) : nil, DepthMetrics.mean(all).named, nonFiniteLog10, picture)
     }
 
     func describe(_ r: EpochRecord) -> String {
@@ -280,11 +354,25 @@ public final class Trainer {
         if let m = r.metrics {
             s += "  " + DepthMetrics.names.map { String(format: "%@ %.4f", $0, m[$0] ?? .nan) }.joined(separator: " ")
         }
+        if let n = r.log10NonFinitePixels, n > 0 {
+            s += "  (log10 is the reference's: infinite where \(n) valid pixel(s) were predicted 0)"
+        }
         if r.skippedBatches > 0 { s += "  (\(r.skippedBatches) batches without valid depth skipped)" }
         return s
     }
 
     // MARK: logs
+
+    /// The constant predictor's validation figures, the baseline the run must beat:
+    /// written before the first epoch, said on the console, read by `compare`.
+    func writeConstantPredictor() throws {
+        guard config.validation, cache.count(.val) > 0 else { return }
+        let figures = try ConstantPredictor(cache: cache).evaluate(on: .val, of: cache, scale: scale)
+        try writeFile(try JSONCoding.encoder(pretty: true).encode(figures),
+                      to: directories.logs.appendingPathComponent(ConstantPredictor.fileName))
+        log("constant predictor (the training split's mean depth per pixel) on validation: "
+            + ["rmse", "abs_rel", "delta1"].map { String(format: "%@ %.4f", $0, figures.metrics[$0] ?? .nan) }.joined(separator: " "))
+    }
 
     func writeResolvedConfig() throws {
         var lines = ["# Resolved settings of \(config.runName): value  # origin"]

@@ -30,8 +30,15 @@ public struct TrainingConfig: Equatable, Sendable {
     public var seed: UInt64 = 0
     public var model: UNetConfig
     public var predictionSamples = 4
-    /// Whether TensorBoard event files are written (`print_tensorboard`).
-    public var printTensorboard = true
+    /// Every N epochs the last training batch's predictions go to TensorBoard as a picture
+    /// (`print_tensorboard`, the baseline's key; 0: never).
+    public var printTensorboard = 1
+    /// Every N epochs, among the validated ones, the validation prediction sheet goes to
+    /// TensorBoard (`validation_display`, the baseline's key; 0: never).
+    public var validationDisplay = 1
+    /// Batches read ahead on the loader's own thread (`num_threads`, the baseline's
+    /// DataLoader workers; 0: read in the training thread).
+    public var numThreads = 2
     public var clipGradNorm = 1.0
     public var outputDir: URL
     public var wandb = WandbConfig()
@@ -58,13 +65,15 @@ public struct TrainingConfig: Equatable, Sendable {
     public static let epochCounts = 1...EpochRecord.maxEpoch
     public static let predictionSampleCounts = 0...64
     public static let clipNorms = 1e-12...1e12
+    public static let displayIntervals = 0...EpochRecord.maxEpoch
+    public static let loaderDepths = 0...64
 
     /// Refuses settings a run cannot use, naming the setting and what it accepts.
     public func validate() throws {
         try model.validate()
         try loss.validate()
         try RunName(modelName: modelName, dataset: feature.dataset, batchSize: batchSize, learningRate: learningRate,
-                    optimizer: optimizer, experimentName: experimentName).validate()
+                    optimizer: optimizer, experimentName: experimentName, seed: seed).validate()
         guard learningRate > 0, Self.learningRates.contains(learningRate) else {
             throw SettingViolation("learning_rate", pythonFloat(learningRate), expected: "a positive number up to \(pythonFloat(Self.learningRates.upperBound))")
         }
@@ -73,6 +82,9 @@ public struct TrainingConfig: Equatable, Sendable {
         try Self.check("validation_iter", validationIter, Self.epochCounts)
         try Self.check("saving_checkpoints", savingCheckpoints, Self.epochCounts)
         try Self.check("prediction_samples", predictionSamples, Self.predictionSampleCounts)
+        try Self.check("print_tensorboard", printTensorboard, Self.displayIntervals)
+        try Self.check("validation_display", validationDisplay, Self.displayIntervals)
+        try Self.check("num_threads", numThreads, Self.loaderDepths)
         guard Self.clipNorms.contains(clipGradNorm) else {
             throw SettingViolation("clip_grad_norm", pythonFloat(clipGradNorm), expected: "a value from 1e-12 to 1000000000000.0")
         }
@@ -94,6 +106,6 @@ public struct TrainingConfig: Equatable, Sendable {
     /// `unet_baseline_...`), lr as Python prints a float.
     public var runName: String {
         RunName(modelName: modelName, dataset: feature.dataset, batchSize: batchSize, learningRate: learningRate,
-                optimizer: optimizer, experimentName: experimentName).description
+                optimizer: optimizer, experimentName: experimentName, seed: seed).description
     }
 }

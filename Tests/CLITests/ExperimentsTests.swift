@@ -2,6 +2,7 @@ import ArgumentParser
 import Eval
 import Foundation
 import Ingest
+import Pictures
 import Support
 import Testing
 import TestSupport
@@ -102,7 +103,9 @@ import Train
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoints/\(name)/checkpoint_2.safetensors").path), "\(name)")
             #expect(try RunLog(directory: out.appendingPathComponent("logs/\(name)")).records.map(\.epoch) == [1, 2])
         }
-        #expect(first.output.contains("== \(Self.guide.path): 12 runs") && first.output.contains("best validation rmse: "))
+        // The table ends in its conclusion: the best run, or that none beats the constant predictor.
+        #expect(first.output.contains("== \(Self.guide.path): 12 runs")
+                && (first.output.contains("best validation rmse: ") || first.output.contains("no run beats the constant predictor")))
 
         // Interrupt the base run after epoch 1: the rerun resumes it and skips the rest.
         let base = out.appendingPathComponent("checkpoints/\(names[0])")
@@ -128,13 +131,16 @@ import Train
         #expect(compared.status == 0, "\(compared.output)")
         let csv = try String(contentsOf: cmp.appendingPathComponent("runs.csv"), encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         let header = csv[0]
-        #expect(csv.count == 13)
+        #expect(csv.count == 14)  // the header, 12 runs and the constant predictor (one dataset: one row)
         for key in ["audio_format", "criterion", "learning_rate", "silog_lambda", "l1_weight", "silog_weight", "save_best_model"] {
             #expect(header.contains(key), "differing setting \(key) missing from \(header)")
         }
         #expect(!header.contains("ngf") && !header.contains("epochs"), "settings every run shares are not columns")
         func column(_ name: String, _ row: [String]) -> String { row[header.firstIndex(of: name) ?? 0] }
-        for row in csv.dropFirst() {
+        let constant = try #require(csv.first { column("run", $0) == "constant predictor" })
+        let recorded = try #require(try RunLog(directory: out.appendingPathComponent("logs/\(names[0])")).constantPredictor)
+        #expect(column("val_rmse", constant) == "\(recorded.metrics["rmse"] ?? .nan)")
+        for row in csv.dropFirst() where column("run", row) != "constant predictor" {
             let name = names.first { $0.hasSuffix("_" + column("run", row)) } ?? ""
             let log = try RunLog(directory: out.appendingPathComponent("logs/\(name)"))
             let best = try #require(log.bestEpoch(by: .rmse))

@@ -10,11 +10,6 @@ import TestSupport
     let bv: URL
     let data: SmallDataset
 
-    init() throws {
-        bv = try batvisionExecutable()
-        data = try SmallDataset(samples: 14)
-    }
-
     func featurizeArgs(_ cache: URL, size: Int = 32) -> [String] {
         ["featurize", "--dataset", "batvisionv2", "--manifest", manifest, "--cache_dir", cache.path, "--conf_dir", conf,
          "--audio_format", "spectrogram", "--images_size", "\(size)", "--flush_every", "2", "--quiet"]
@@ -138,7 +133,8 @@ import TestSupport
         #expect(try records(killed) == records(calm))
         let a = try Data(contentsOf: calm.appendingPathComponent("checkpoints/\(run)/checkpoint_12.safetensors"))
         let b = try Data(contentsOf: checkpoints.appendingPathComponent("checkpoint_12.safetensors"))
-        #expect(a.count == b.count && tensorsPart(a) == tensorsPart(b), "final weights differ")
+        // The headers differ (the resumed run records `checkpoints: N`); the tensors may not.
+        #expect(tensorsPart(a) == tensorsPart(b), "final weights differ")
     }
 
     /// The tensor bytes of a safetensors file (after its header; metadata holds timings).

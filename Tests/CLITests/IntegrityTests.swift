@@ -9,11 +9,6 @@ import TestSupport
     let bv: URL
     let data: SmallDataset
 
-    init() throws {
-        bv = try batvisionExecutable()
-        data = try SmallDataset(samples: 14)
-    }
-
     func run(_ args: [String], timeout: Double = 300) throws -> (status: Int32, output: String) {
         try runProcess(bv, args, timeout: timeout)
     }

@@ -17,7 +17,7 @@ import TestSupport
     /// Each command's flags are exactly its settings, plus flags that are no setting.
     @Test(arguments: [(SettingCommand.featurize, ["dataset_dir", "conf_dir", "force", "flush_every", "quiet", "shard", "print_cache_dir"]),
                       (.train, ["dataset_dir", "conf_dir", "overwrite"]),
-                      (.eval, ["dataset_dir", "conf_dir", "best", "checkpoint"]),
+                      (.eval, ["dataset_dir", "conf_dir", "best", "checkpoint", "run", "save_predictions", "quiet"]),
                       (.ingest, ["manifest", "conf_dir", "strict", "quiet"])])
     func eachCommandsFlagsAreItsSettings(_ command: SettingCommand, others: [String]) throws {
         let help: String

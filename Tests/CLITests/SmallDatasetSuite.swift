@@ -5,9 +5,13 @@ import TestSupport
 protocol SmallDatasetSuite {
     var bv: URL { get }
     var data: SmallDataset { get }
+    init(bv: URL, data: SmallDataset)
 }
 
 extension SmallDatasetSuite {
+    /// The executable and a fresh 14-sample dataset (each test gets its own suite value).
+    init() throws { self.init(bv: try batvisionExecutable(), data: try SmallDataset(samples: 14)) }
+
     var manifest: String { data.dir.file("manifest.json").path }
     var conf: String { Fixtures.repository.appendingPathComponent("conf").path }
 

@@ -43,10 +43,11 @@ import TestSupport
             "--use_wandb", "--wandb_project", "p", "--wandb_entity", "e", "--wandb_mode", "offline",
             "--shuffle", "false", "--seed", "3", "--saving_checkpoints", "5", "--prediction_samples", "1", "--clip_grad_norm", "0.5"])
         // --use_wandb with offline mode: an offline W&B run when python3 has the client, else one line and training goes on.
-        let wandbFolder = dir.file("logs/unet_baseline_batvisionv1_BS8_Lr1e-05_SGD_flags/wandb").path
-        #expect(flagged.contains("unet_baseline_batvisionv1_BS8_Lr1e-05_SGD_flags")
+        // A seed other than 0 ends the run name.
+        let wandbFolder = dir.file("logs/unet_baseline_batvisionv1_BS8_Lr1e-05_SGD_flags_seed3/wandb").path
+        #expect(flagged.contains("unet_baseline_batvisionv1_BS8_Lr1e-05_SGD_flags_seed3")
                 && (flagged.contains("W&B: the W&B client is not installed for python3 (pip install wandb pillow)") || fm.fileExists(atPath: wandbFolder)))
-        #expect(fm.fileExists(atPath: dir.file("checkpoints/unet_baseline_batvisionv1_BS8_Lr1e-05_SGD_flags/checkpoint_1.safetensors").path))
+        #expect(fm.fileExists(atPath: dir.file("checkpoints/unet_baseline_batvisionv1_BS8_Lr1e-05_SGD_flags_seed3/checkpoint_1.safetensors").path))
         let stats = dir.file("stats").path
         // eval takes the run's identity (what names it), not its training settings.
         let identity = ["--learning_rate", "0.001", "--batch_size", "128", "--experiment_name", "base_v1_default",

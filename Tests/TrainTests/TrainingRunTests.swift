@@ -14,7 +14,7 @@ struct TrainingFixture {
     let cache: FeatureCache
 
     /// `edit` may change the cache file after featurize, before it is opened.
-    init(format: AudioFormat = .spectrogram, samples: Int = 20, edit: ((URL) throws -> Void)? = nil) throws {
+    init(format: AudioFormat = .spectrogram, samples: Int = 20, depthNorm: Bool = true, edit: ((URL) throws -> Void)? = nil) throws {
         dir = try TemporaryFolder("train")
         var synth = SyntheticDataset(kind: .batvisionv2, seed: 5, samples: samples, depthHeight: 36, depthWidth: 64)
         synth.samplesPerRoom = 4
@@ -23,10 +23,10 @@ struct TrainingFixture {
         let root = try DatasetRoot(dir.file("data"))
         let manifest = try Ingestor(kind: .batvisionv2, root: root, showProgress: false).run()
         try manifest.write(to: dir.file("manifest.json"))
-        let feature = try FeatureConfig(dataset: .batvisionv2, audioFormat: format, maxDepth: 12, depthNorm: true, imagesSize: 32)
+        let feature = try FeatureConfig(dataset: .batvisionv2, audioFormat: format, maxDepth: 12, depthNorm: depthNorm, imagesSize: 32)
         var c = TrainingConfig(feature: feature, manifest: dir.file("manifest.json"), cacheDir: dir.file("cache"),
                                outputDir: dir.file("runs"), learningRate: 0.002, batchSize: 4,
-                               model: UNetConfig(numDowns: 5, ngf: 4, depthNorm: true))
+                               model: UNetConfig(numDowns: 5, ngf: 4, depthNorm: depthNorm))
         c.epochs = 4
         c.validationIter = 2
         c.savingCheckpoints = 2
@@ -83,8 +83,9 @@ struct TrainingFixture {
     @Test func runWritesTheSpecLayout() throws {
         let fx = try TrainingFixture()
         defer { fx.dir.cleanup() }
-        let trainer = try fx.trainer("layout") { $0.saveBestModel = true; $0.bestMetric = .delta1 }
-        trainer.writePredictionSheet = { url, panels, _ in
+        // No TensorBoard pictures: this sheet writer writes no real PNG.
+        let trainer = try fx.trainer("layout") { $0.saveBestModel = true; $0.bestMetric = .delta1; $0.validationDisplay = 0; $0.printTensorboard = 0 }
+        trainer.writePredictionSheet = { url, panels, _, _ in
             #expect(panels.count == 2 && panels.allSatisfy { $0.gt.count == 32 * 32 })
             try Data("png".utf8).write(to: url)
         }
@@ -115,14 +116,34 @@ struct TrainingFixture {
         #expect(throws: TrainError.self) { try fx.trainer("layout").run() }
     }
 
-    /// `print_tensorboard false` (the baseline's conf key) writes no event file; the rest of the run is unchanged.
-    @Test func printTensorboardFalseWritesNoEvents() throws {
-        let fx = try TrainingFixture()
+    /// A model that predicts 0 (ReLU head, all weights zero: nothing moves them) has the
+    /// reference's infinite log10; the record and the console line say how many pixels made
+    /// it so, and TensorBoard gets the count instead of an infinite value.
+    @Test func anInfiniteLog10IsExplainedNotLoggedSilently() throws {
+        let fx = try TrainingFixture(depthNorm: false)
         defer { fx.dir.cleanup() }
-        let trainer = try fx.trainer("quiet-board") { $0.epochs = 2; $0.printTensorboard = false }
-        _ = try trainer.run()
-        let files = try FileManager.default.contentsOfDirectory(atPath: trainer.directories.logs.path)
-        #expect(files.contains("metrics.jsonl") && !files.contains { $0.hasPrefix("events.out.tfevents.") }, "\(files)")
+        var lines: [String] = []
+        let trainer = try fx.trainer("zeros") { $0.epochs = 2; $0.validationIter = 1 }
+        trainer.log = { lines.append($0) }
+        let zeros = trainer.model.stateDict().mapValues { t -> NamedTensor in
+            if let f = t.floats { return NamedTensor(shape: t.shape, floats: [Float](repeating: 0, count: f.count)) }
+            return t
+        }
+        try trainer.model.load(stateDict: zeros, source: "zeros")
+        let records = try trainer.run()
+        let validPixels = try (0..<fx.cache.count(.val)).reduce(0) { n, i in n + (try fx.cache.sample(.val, i)).depth.filter { $0 > 0 }.count }
+        for r in records {
+            #expect(r.metrics?["log10"] == .infinity && r.log10NonFinitePixels == validPixels, "\(r)")
+        }
+        #expect(lines.contains { $0.contains("log10 is the reference's: infinite where \(validPixels) valid pixel(s) were predicted 0") }, "\(lines)")
+        let events = try FileManager.default.contentsOfDirectory(at: trainer.directories.logs, includingPropertiesForKeys: nil)
+            .filter { $0.lastPathComponent.hasPrefix("events.out.tfevents.") }
+        let bytes = [UInt8](try Data(contentsOf: try #require(events.first)))
+        func has(_ tag: String) -> Bool {
+            let needle = [0x0A, UInt8(tag.utf8.count)] + Array(tag.utf8)
+            return (0...(bytes.count - needle.count)).contains { Array(bytes[$0..<($0 + needle.count)]) == needle }
+        }
+        #expect(!has("val/log10") && has("val/log10_nonfinite_pixels") && has("val/rmse"))
     }
 
     @Test func waveformFeaturesTrain() throws {

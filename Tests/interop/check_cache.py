@@ -38,7 +38,8 @@ def main():
     exec(snippet, scope)
     ds = scope["BatvisionCache"](cache, split="train")
     assert len(ds) == f["train/audio"].shape[0]
-    audio, depth = ds[len(ds) - 1]
+    audio, depth, index = ds[len(ds) - 1]  # the package's API: (audio, depth, index)
+    assert index == len(ds) - 1
     assert np.array_equal(audio, f["train/audio"][len(ds) - 1])
     assert np.array_equal(depth, f["train/depth"][len(ds) - 1])
     print(f"h5py interop: {checked} arrays identical, README Dataset ok ({len(ds)} train samples)")

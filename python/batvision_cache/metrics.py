@@ -32,6 +32,16 @@ def depth_errors(gt, pred):
     return [0.0 if v != v else float(v) for v in out]
 
 
+def log10_nonfinite(gt, pred, scale=1.0):
+    """Valid pixels (gt > 0) whose log10 term is not finite (a prediction of 0): why the
+    reference's log10 is infinite (DepthMetricSums.nonFiniteLog10)."""
+    g = np.asarray(gt, np.float32) * np.float32(scale)
+    p = np.asarray(pred, np.float32) * np.float32(scale)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term = np.abs(np.log10(g) - np.log10(p))
+    return int(np.count_nonzero((g > 0) & ~np.isfinite(term)))
+
+
 def batch_errors(gt, pred, scale=1.0):
     """Per-sample metrics of a batch [B, ...] in the cache's units, times ``scale`` (metres
     per unit) first, in float32 as the Swift tool does."""

@@ -190,17 +190,47 @@ class Settings:
         raise self._fail(k, "true or false")
 
 
-def load(dataset, conf_dir="conf", flags=None, switches=()):
-    """Settings of a training run; ``flags``: key -> text given on the command line."""
+# The path settings of train: a conf file's or built-in value is under the project's home.
+PATH_KEYS = ("manifest", "cache_dir", "output_dir")
+
+
+def find_home(environ=os.environ, start=None):
+    """The project's folder, as ProjectHome.swift finds it: BATVISION_HOME, else the nearest
+    folder at or above the working directory that holds conf/dataset/ (None: there is none)."""
+    given = environ.get("BATVISION_HOME")
+    if given:
+        if not os.path.isdir(given):
+            raise ValueError(f"BATVISION_HOME = '{given}' (from the environment): expected a folder (the project's, holding conf/)")
+        return os.path.abspath(given)
+    folder = os.path.abspath(start or os.getcwd())
+    while True:
+        if os.path.isdir(os.path.join(folder, "conf", "dataset")):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def load(dataset, conf_dir=None, flags=None, switches=()):
+    """Settings of a training run; ``flags``: key -> text given on the command line.
+    ``conf_dir`` None: the project's conf/ (find_home), as `batvision train` does."""
     if dataset not in DATASETS:
         raise ValueError(f"dataset {dataset!r}: expected {' or '.join(DATASETS)}")
+    home = find_home()
+    if conf_dir is None and home is not None:
+        conf_dir = os.path.join(home, "conf")
     s = Settings()
     s.merge({k: default(k, dataset) for k in TRAIN_KEYS}, "built-in")
     for rel in TABLE["conf_files"]["train"]:
-        p = os.path.join(conf_dir, rel.replace("<dataset>", dataset))
-        if os.path.exists(p):
+        p = os.path.join(conf_dir, rel.replace("<dataset>", dataset)) if conf_dir else None
+        if p and os.path.exists(p):
             # Keys of other commands (ingest's dataset_dir, ...) are not train's to record.
             s.merge({k: v for k, v in parse_yaml(p).items() if k in TRAIN_KEYS}, p)
+    for k in PATH_KEYS:  # relative paths of conf files and defaults are under the home
+        v = s.values.get(k)
+        if v and not os.path.isabs(v):
+            s.values[k] = os.path.normpath(os.path.join(home or os.getcwd(), v))
     s.set("dataset", dataset)
     for k, v in (flags or {}).items():
         s.set(k, flag_text(k, v))
@@ -264,8 +294,9 @@ class TrainingConfig:
 
     @property
     def run_name(self):
+        # A seed other than 0 ends the name (RunName.swift), so seeds do not share folders.
         return (f"{self.settings.string('name')}_{self.dataset}_BS{self.batch_size}_Lr{python_float(self.learning_rate)}_"
-                f"{self.optimizer}_{self.experiment_name}")
+                f"{self.optimizer}_{self.experiment_name}" + (f"_seed{self.seed}" if self.seed else ""))
 
     @property
     def model_config(self):

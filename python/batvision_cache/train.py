@@ -32,7 +32,7 @@ from . import checkpoint as ckpt
 from . import settings as settings_mod
 from .cache import BatvisionCache, CacheError
 from .metrics import NAMES as METRIC_NAMES
-from .metrics import batch_errors, higher_is_better, mean_metrics
+from .metrics import batch_errors, higher_is_better, log10_nonfinite, mean_metrics
 from .sampler import DistributedBatchSampler
 
 EXIT_ERROR, EXIT_USAGE = 2, 64
@@ -58,7 +58,8 @@ def build_parser():
     p = _Parser(prog="python -m batvision_cache.train", description=__doc__.split("\n\n")[0],
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--dataset", required=True, choices=settings_mod.DATASETS)
-    p.add_argument("--conf_dir", default="conf", help="folder of the YAML defaults (default: conf)")
+    p.add_argument("--conf_dir", default=None,
+                   help="folder of the YAML defaults (default: the project's conf/, found as batvision finds it)")
     for k in SETTING_FLAGS:
         p.add_argument(f"--{k}", default=None, help=settings_mod.SPECS[k]["help"])
     for k in settings_mod.TRAIN_SWITCHES:
@@ -71,7 +72,8 @@ def build_parser():
     g.add_argument("--device", choices=["cuda", "cpu"], default=None, help="default: cuda when available")
     g.add_argument("--amp", action="store_true", help="mixed precision (autocast) for the forward pass")
     g.add_argument("--amp_dtype", choices=["bfloat16", "float16"], default="bfloat16")
-    g.add_argument("--workers", type=int, default=2, help="DataLoader workers per rank (default 2)")
+    g.add_argument("--workers", type=int, default=None,
+                   help="DataLoader workers per rank (default: the num_threads setting, the baseline's DataLoader workers)")
     g.add_argument("--init", choices=["swift", "torch"], default="swift",
                    help="initial weights: swift = exactly batvision train's for --seed (default), torch = torch's generator")
     g.add_argument("--overwrite", action="store_true", help="start over even if the run already has checkpoints")
@@ -93,7 +95,7 @@ def resolve_cache(args, s):
     """--cache, else `batvision featurize <same flags> --print_cache_dir` -> KEY_DIR/features.h5."""
     if args.cache:
         return args.cache
-    cmd = featurize_command(s, args.batvision, ["--conf_dir", args.conf_dir, "--print_cache_dir"])
+    cmd = featurize_command(s, args.batvision, (["--conf_dir", args.conf_dir] if args.conf_dir else []) + ["--print_cache_dir"])
     hint = " ".join(featurize_command(s)) + "  (then pass --cache <cache_dir>/<dataset>/<key>/features.h5)"
     if shutil.which(args.batvision) is None and not os.path.exists(args.batvision):
         raise UsageError(f"no --cache given and no batvision binary ({args.batvision}) to resolve it: build the "
@@ -181,6 +183,7 @@ class Trainer:
         from .unet import UNet, init_swift, init_torch
         self.torch, self.D = torch, D
         self.args, self.s, self.config = args, s, config
+        self.workers = args.workers if args.workers is not None else s.int("num_threads")
         self.device_type = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.rank, self.local_rank, self.world = D.setup(self.device_type)
         self.device = torch.device(f"cuda:{self.local_rank}" if self.device_type == "cuda" else "cpu")
@@ -252,9 +255,10 @@ class Trainer:
         sampler runs in this process, so set_epoch still applies)."""
         torch = self.torch
         ds.close()  # the workers open their own handles
-        return torch.utils.data.DataLoader(ds, batch_size=None, sampler=sampler, num_workers=self.args.workers,
+        workers = self.workers
+        return torch.utils.data.DataLoader(ds, batch_size=None, sampler=sampler, num_workers=workers,
                                            pin_memory=self.device_type == "cuda",
-                                           persistent_workers=persistent and self.args.workers > 0)
+                                           persistent_workers=persistent and workers > 0)
 
     def to_device(self, audio, depth):
         nb = self.device_type == "cuda"
@@ -294,9 +298,8 @@ class Trainer:
             for d in (dirs.checkpoints, dirs.results, dirs.logs):
                 os.makedirs(d, exist_ok=True)
             self.write_resolved_config()
-            if self.s.bool("print_tensorboard"):
-                from .tensorboard import TensorBoardWriter
-                board = TensorBoardWriter(dirs.logs)
+            from .tensorboard import TensorBoardWriter
+            board = TensorBoardWriter(dirs.logs)
         best = self.best_so_far()
         n_params = sum(p.numel() for _, p in self.named_params)
         self.log(f"training {config.run_name}: {self.train_ds.n} samples, {self.val_ds.n} validation; U-Net "
@@ -312,10 +315,11 @@ class Trainer:
             validate = config.validation and self.val_ds.n > 0 and (
                 epoch % config.validation_iter == 0 or epoch == config.epochs)
             if validate:
-                vl, metrics = self.validate()
+                vl, metrics, nonfinite = self.validate()
                 if vl is not None:
                     record["val_loss"] = vl
                 record["metrics"] = metrics
+                record["log10_nonfinite_pixels"] = nonfinite
             records.append(record)
             if self.rank == 0:
                 dirs.write_records(records)
@@ -324,8 +328,10 @@ class Trainer:
                     scalars.append(("val/loss", record["val_loss"]))
                 for k in sorted(record.get("metrics") or {}):
                     scalars.append((f"val/{k}", record["metrics"][k]))
-                if board is not None:
-                    board.scalars(scalars, epoch)
+                if "log10_nonfinite_pixels" in record:
+                    scalars.append(("val/log10_nonfinite_pixels", float(record["log10_nonfinite_pixels"])))
+                if board is not None:  # a non-finite figure is left out; describe() says why
+                    board.scalars([(t, v) for t, v in scalars if math.isfinite(v)], epoch)
                 self.log(self.describe(record))
                 if epoch % config.saving_checkpoints == 0 or epoch == config.epochs:
                     ckpt.save_checkpoint(dirs.checkpoint(epoch), self.raw.state_dict(), self.info(record),
@@ -422,7 +428,7 @@ class Trainer:
         n = self.val_ds.n
         b = config.batch_size
         mine = [list(range(i, min(i + b, n))) for k, i in enumerate(range(0, n, b)) if k % self.world == self.rank]
-        results = []  # (batch number, loss or None, per-sample metrics)
+        results = []  # (batch number, loss or None, per-sample metrics, non-finite log10 pixels)
         loader = self.loader(self.val_ds, mine)
         with torch.no_grad():
             for k, (audio, depth, _) in enumerate(loader):
@@ -432,16 +438,17 @@ class Trainer:
                 pred = pred.float()
                 s = self.loss.sums(pred, y)
                 lv = float(self.loss.from_sums(s).item()) if float(s[0].item()) > 0 else None
-                rows = batch_errors(y.cpu().numpy(), pred.cpu().numpy(), self.scale)
-                results.append((k * self.world + self.rank, lv, rows))
+                gt, pr = y.cpu().numpy(), pred.cpu().numpy()
+                results.append((k * self.world + self.rank, lv, batch_errors(gt, pr, self.scale),
+                                log10_nonfinite(gt, pr, self.scale)))
         self.raw.train()
         if self.world > 1:
             gathered = [None] * self.world
             torch.distributed.all_gather_object(gathered, results)
             results = sorted((r for part in gathered for r in part), key=lambda r: r[0])
-        losses = [lv for _, lv, _ in results if lv is not None]
-        rows = [row for _, _, rs in results for row in rs]
-        return (sum(losses) / len(losses) if losses else None), mean_metrics(rows)
+        losses = [lv for _, lv, _, _ in results if lv is not None]
+        rows = [row for _, _, rs, _ in results for row in rs]
+        return (sum(losses) / len(losses) if losses else None), mean_metrics(rows), sum(n for *_, n in results)
 
     def best_so_far(self):
         if self.config.resume_epoch is None or not os.path.exists(self.dirs.best):
@@ -462,6 +469,8 @@ class Trainer:
             s += f"  val_loss {r['val_loss']:.4f}"
         if r.get("metrics"):
             s += "  " + " ".join(f"{k} {r['metrics'].get(k, float('nan')):.4f}" for k in METRIC_NAMES)
+        if r.get("log10_nonfinite_pixels"):
+            s += f"  (log10 is the reference's: infinite where {r['log10_nonfinite_pixels']} valid pixel(s) were predicted 0)"
         if r["skipped_batches"]:
             s += f"  ({r['skipped_batches']} batches without valid depth skipped)"
         return s
@@ -511,7 +520,8 @@ class RunDirectories:
         """Rewrites metrics.jsonl: one sorted-key JSON object per epoch, keys epoch,
         train_loss, seconds, samples_per_s, skipped_batches and, when validated,
         val_loss and metrics (EpochRecord.swift)."""
-        keys = ("epoch", "train_loss", "seconds", "samples_per_s", "skipped_batches", "val_loss", "metrics")
+        keys = ("epoch", "train_loss", "seconds", "samples_per_s", "skipped_batches", "val_loss", "metrics",
+                "log10_nonfinite_pixels")
         text = "".join(ckpt.dumps({k: r[k] for k in keys if r.get(k) is not None}) + "\n" for r in records)
         tmp = self.metrics_log + ".tmp"
         with open(tmp, "w") as f:

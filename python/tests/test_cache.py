@@ -165,3 +165,18 @@ def test_a_cache_that_reads_outside_itself_is_refused(synthetic, tmp_path, trick
             says = "/train/audio is a soft link"
     with pytest.raises(CacheError, match=says):
         BatvisionCache(path, "train")
+
+
+def test_the_readme_snippet_has_the_package_api(synthetic):
+    """The README's few-line Dataset and the package's class answer ds[i] alike: (audio, depth, i)."""
+    import re
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md")).read()
+    snippet = re.search(r"<!-- dataset-snippet -->\s*```python\n(.*?)```", readme, re.S).group(1)
+    scope = {}
+    exec(snippet, scope)
+    small, full = scope["BatvisionCache"](synthetic.cache, "val"), BatvisionCache(synthetic.cache, "val")
+    assert len(small) == len(full)
+    for i in (0, len(full) - 1):
+        a, b = small[i], full[i]
+        assert len(a) == len(b) == 3 and a[2] == b[2] == i
+        assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])

@@ -37,3 +37,12 @@ def test_batch_errors_scale_and_mean():
     m = mean_metrics(rows)
     assert m["rmse"] == sum(r[1] for r in rows) / 3 and set(m) == set(NAMES)
     assert mean_metrics([]) == {k: 0.0 for k in NAMES}
+
+
+def test_log10_nonfinite_counts_the_pixels_that_make_log10_infinite():
+    from batvision_cache.metrics import log10_nonfinite
+    gt = np.array([[[1.0, 2.0, 0.0, 3.0]]], np.float32)   # one hole (gt 0): not a valid pixel
+    pred = np.array([[[0.0, 2.0, 0.0, 0.0]]], np.float32)  # two valid pixels predicted 0
+    assert log10_nonfinite(gt, pred) == 2
+    assert math.isinf(depth_errors(gt[0], pred[0])[NAMES.index("log10")])
+    assert log10_nonfinite(gt, gt) == 0

@@ -29,7 +29,7 @@ def test_same_settings_run_name_and_metadata_as_swift(synthetic, tmp_path, monke
     synthetic.swift_train(out, *cli, "--save_best_model")
     s = resolved(synthetic, flags, ["save_best_model"], use_yaml, monkeypatch)
     config = S.TrainingConfig(s)
-    assert config.run_name == "unet_baseline_batvisionv2_BS256_Lr0.001_Adam_settings"
+    assert config.run_name == "unet_baseline_batvisionv2_BS256_Lr0.001_Adam_settings_seed3"  # a seed other than 0 is named
     path = os.path.join(out, "checkpoints", config.run_name, "checkpoint_1.safetensors")
     _, info = read_checkpoint(path)
     assert info["settings"] == s.values  # every key, every value as Swift prints it

@@ -22,14 +22,14 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .customLong("logs"), help: "A logs folder: compare every run in it.")
     var logs: String?
 
-    @Option(name: .customLong("stat_dir"), help: "Where `eval` wrote its reports, for the test metrics.")
-    var statDir: String = "stats"
+    @Option(name: .setting(\.statDir), help: .setting(\.statDir))
+    var statDir: String?
 
-    @Option(name: .customLong("out"), help: "Where the table and pictures go.")
-    var out: String = "comparison"
+    @Option(name: .customLong("out"), help: "Where the table and pictures go (default: comparison, in the project's folder).")
+    var out: String?
 
-    @Option(name: .customLong("best_metric"), help: "The validation metric that picks each run's best epoch.")
-    var bestMetric: BestMetric = .rmse
+    @Option(name: .setting(\.bestMetric), help: .setting(\.bestMetric))
+    var bestMetric: BestMetric?
 
     func validate() throws {
         guard !runs.isEmpty || logs != nil else { throw ValidationError("give runs' logs folders or --logs DIR") }
@@ -37,10 +37,13 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         let folders = try runFolders(runs: runs, logs: logs)
+        let home = try ProjectHome.find()
+        let table = SettingTable.shared
         let comparison = try RunComparison(logs: try folders.map { try RunLog(directory: $0) },
-                                           statDir: URL(fileURLWithPath: statDir), metric: bestMetric)
+                                           statDir: statDir.map { URL(fileURLWithPath: $0) } ?? homePath(table.statDir.spec.builtIn(.batvisionv2), home),
+                                           metric: bestMetric ?? BestMetric(rawValue: table.bestMetric.spec.builtIn(.batvisionv2)) ?? .rmse)
         print(comparison.table())
-        let files = try comparison.write(to: URL(fileURLWithPath: out))
+        let files = try comparison.write(to: out.map { URL(fileURLWithPath: $0) } ?? homePath("comparison", home))
         print("\nwritten: " + files.map(\.path).joined(separator: ", "))
     }
 }

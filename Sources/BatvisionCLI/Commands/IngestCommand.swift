@@ -35,9 +35,9 @@ struct IngestCommand: ParsableCommand {
 
     func run() throws {
         var r = try SettingsResolver.forConfDir(confDir, dataset: dataset, command: .ingest)
-        let rootURL = URL(fileURLWithPath: try r.value(\.datasetDir, flag: datasetDir))
+        let rootURL = try r.path(\.datasetDir, flag: datasetDir)
         let blacklist = try r.value(\.locationBlacklist, flag: self.blacklist.isEmpty ? nil : NameList(self.blacklist)).names
-        let manifestURL = manifest.map { URL(fileURLWithPath: $0) } ?? Manifest.defaultPath(dataset: dataset, datasetDir: rootURL)
+        let manifestURL = manifest.map { URL(fileURLWithPath: $0) } ?? homePath(Manifest.defaultPath(dataset: dataset, datasetDir: rootURL), r.home)
         let root = try DatasetRoot(rootURL)
         let ingestor = Ingestor(kind: dataset, root: root, blacklist: blacklist,
                                 showProgress: !quiet && isatty(STDERR_FILENO) != 0)
@@ -50,7 +50,7 @@ struct IngestCommand: ParsableCommand {
             throw ExitCode(1)
         }
         try m.write(to: manifestURL)
-        if manifest == nil { try LastIngest.remember(manifestURL, of: dataset) }
+        if manifest == nil { try LastIngest.remember(manifestURL, of: dataset, home: r.home) }
         print(Self.summary(m, seconds: seconds, path: manifestURL.path))
         if !m.problems.isEmpty { throw ExitCode(1) }
     }

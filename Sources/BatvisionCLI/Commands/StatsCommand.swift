@@ -23,6 +23,8 @@ struct StatsCommand: ParsableCommand {
     @Option(name: .customLong("clip_level"), help: "Samples at or above this magnitude count as clipped (full scale is 1).")
     var clipLevel: Double = 0.999
     @OptionGroup var threads: ThreadsOption
+    @Flag(name: .customLong("quiet"), help: "No progress display.")
+    var quiet = false
 
     func validate() throws {
         guard onsetThreshold > 0, onsetThreshold <= 1 else { throw ValidationError("--onset_threshold \(onsetThreshold): expected above 0 and at most 1") }
@@ -33,10 +35,12 @@ struct StatsCommand: ParsableCommand {
         let url = URL(fileURLWithPath: manifest)
         let m = try Manifest.load(from: url)
         let root = try DatasetRoot(URL(fileURLWithPath: datasetDir ?? m.datasetDir))
-        var r = try SettingsResolver(dataset: m.dataset, confDir: URL(fileURLWithPath: "conf"), files: SettingCommand.stats.confFiles)
+        var r = try SettingsResolver.forConfDir(nil, dataset: m.dataset, command: .stats)
+        let progress = ProgressReporter(label: "stats", total: m.samples.count, enabled: !quiet && isatty(STDERR_FILENO) != 0)
         let stats = try DatasetStatistics.compute(manifest: m, root: root, onsetThreshold: onsetThreshold, clipLevel: clipLevel,
-                                                  parallelism: try threads.parallelism(&r))
-        let folder = URL(fileURLWithPath: out ?? "stats/\(url.deletingPathExtension().lastPathComponent)-card")
+                                                  parallelism: try threads.parallelism(&r), progress: progress)
+        progress.finish()
+        let folder = out.map { URL(fileURLWithPath: $0) } ?? homePath("stats/\(url.deletingPathExtension().lastPathComponent)-card", r.home)
         let files = try DatasetCard(stats: stats, manifestPath: url.path).write(to: folder)
         print(DatasetCard(stats: stats, manifestPath: url.path).summary())
         for f in files { print("wrote \(f.path)") }

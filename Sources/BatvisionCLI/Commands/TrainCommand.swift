@@ -41,6 +41,7 @@ struct TrainCommand: ParsableCommand {
         c.modelName = try model.name.resolve(&r)
         c.experimentName = id.experimentName
         c.optimizer = id.optimizer
+        c.seed = id.seed
         try training.apply(to: &c, &r)
         c.wandb = try wandb.config(&r)
         c.threads = try threads.parallelism(&r)

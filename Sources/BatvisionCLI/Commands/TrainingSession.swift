@@ -2,6 +2,7 @@ import Cache
 import Eval
 import Foundation
 import Model
+import Pictures
 import Support
 import Train
 
@@ -16,8 +17,8 @@ struct TrainingSession {
         let cache = try CacheResolver.open(config.feature, manifest: config.manifest, cacheDir: config.cacheDir)
         let trainer = try Trainer(config: config, settings: settings, cache: cache)
         trainer.overwrite = overwrite
-        trainer.writePredictionSheet = { url, panels, maxDepth in
-            try PredictionSheet.write(panels, maxDepth: maxDepth, titles: nil, to: url)
+        trainer.writePredictionSheet = { url, panels, maxDepth, title in
+            _ = try PredictionSheet.write(panels, maxDepth: maxDepth, title: title, to: url)
         }
         let line = ProgressLine(enabled: isatty(STDOUT_FILENO) != 0)
         trainer.log = { line.clear(); print($0) }

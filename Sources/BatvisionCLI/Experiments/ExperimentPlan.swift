@@ -66,6 +66,11 @@ struct SettingOverride: ExpressibleByArgument, Equatable {
     /// What `--set` may change: `train`'s settings, and its flags for the dataset root and conf folder.
     static let keys = Set(SettingTable.all.filter { $0.commands.contains(.train) }.map(\.key)).union(["dataset_dir", "conf_dir"])
 
+    init(key: String, value: String) {
+        self.key = key
+        self.value = value
+    }
+
     init?(argument: String) {
         guard let eq = argument.firstIndex(of: "=") else { return nil }
         key = String(argument[..<eq])

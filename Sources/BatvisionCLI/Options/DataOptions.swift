@@ -29,21 +29,21 @@ struct DataOptions: ParsableArguments {
     /// file's `manifest`; else the one the last `ingest` of this dataset wrote by default;
     /// else the built-in default.
     func manifestURL(_ r: inout SettingsResolver) throws -> URL {
-        if let manifest { return URL(fileURLWithPath: try r.value(\.manifest, flag: manifest)) }
+        if let manifest { return try r.path(\.manifest, flag: manifest) }
         if let datasetDir {
-            let url = Manifest.defaultPath(dataset: dataset, datasetDir: URL(fileURLWithPath: datasetDir))
+            let url = homePath(Manifest.defaultPath(dataset: dataset, datasetDir: URL(fileURLWithPath: datasetDir)), r.home)
             r.record("manifest", url.path, origin: "default for --dataset_dir")
             return url
         }
-        if !r.confFileSets("manifest"), let last = LastIngest.manifest(of: dataset) {
-            r.record("manifest", last.path, origin: "last ingest (\(LastIngest.pointer(dataset).path))")
+        if !r.confFileSets("manifest"), let last = LastIngest.manifest(of: dataset, home: r.home) {
+            r.record("manifest", last.path, origin: "last ingest (\(LastIngest.pointer(dataset, home: r.home).path))")
             return last
         }
-        return URL(fileURLWithPath: try r.value(\.manifest, flag: nil))
+        return try r.path(\.manifest, flag: nil)
     }
 
     func cacheDirURL(_ r: inout SettingsResolver) throws -> URL {
-        URL(fileURLWithPath: try r.value(\.cacheDir, flag: cacheDir))
+        try r.path(\.cacheDir, flag: cacheDir)
     }
 
     /// The manifest at `url` and the dataset root it describes.

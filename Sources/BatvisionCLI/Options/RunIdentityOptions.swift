@@ -16,9 +16,11 @@ struct RunIdentityOptions: ParsableArguments {
     var optimizer: OptimizerKind?
     @Option(name: .setting(\.outputDir), help: .setting(\.outputDir))
     var outputDir: String?
+    @Option(name: .setting(\.seed), help: .setting(\.seed))
+    var seed: UInt64?
 
     struct Resolved {
-        var experimentName: String, learningRate: Double, batchSize: Int, optimizer: OptimizerKind, outputDir: URL
+        var experimentName: String, learningRate: Double, batchSize: Int, optimizer: OptimizerKind, outputDir: URL, seed: UInt64
     }
 
     func resolve(_ r: inout SettingsResolver) throws -> Resolved {
@@ -26,6 +28,7 @@ struct RunIdentityOptions: ParsableArguments {
                  learningRate: try r.value(\.learningRate, flag: learningRate),
                  batchSize: try r.value(\.batchSize, flag: batchSize),
                  optimizer: try r.value(\.optimizer, flag: optimizer),
-                 outputDir: URL(fileURLWithPath: try r.value(\.outputDir, flag: outputDir)))
+                 outputDir: try r.path(\.outputDir, flag: outputDir),
+                 seed: try r.value(\.seed, flag: seed))
     }
 }

@@ -32,12 +32,14 @@ struct TrainOptions: ParsableArguments {
     var bestMetric: BestMetric?
     @Option(name: .setting(\.shuffle), help: .setting(\.shuffle))
     var shuffle: BoolSetting?
-    @Option(name: .setting(\.seed), help: .setting(\.seed))
-    var seed: UInt64?
     @Option(name: .setting(\.predictionSamples), help: .setting(\.predictionSamples))
     var predictionSamples: Int?
     @Option(name: .setting(\.printTensorboard), help: .setting(\.printTensorboard))
-    var printTensorboard: BoolSetting?
+    var printTensorboard: Int?
+    @Option(name: .setting(\.validationDisplay), help: .setting(\.validationDisplay))
+    var validationDisplay: Int?
+    @Option(name: .setting(\.numThreads), help: .setting(\.numThreads))
+    var numThreads: Int?
 
     func apply(to c: inout TrainingConfig, _ r: inout SettingsResolver) throws {
         c.epochs = try r.value(\.epochs, flag: epochs)
@@ -54,8 +56,9 @@ struct TrainOptions: ParsableArguments {
         c.saveBestModel = try r.bool(\.saveBestModel, flag: saveBestModel)
         c.bestMetric = try r.value(\.bestMetric, flag: bestMetric)
         c.shuffle = try r.bool(\.shuffle, flag: shuffle?.value)
-        c.seed = try r.value(\.seed, flag: seed)
         c.predictionSamples = try r.value(\.predictionSamples, flag: predictionSamples)
-        c.printTensorboard = try r.bool(\.printTensorboard, flag: printTensorboard?.value)
+        c.printTensorboard = try r.value(\.printTensorboard, flag: printTensorboard)
+        c.validationDisplay = try r.value(\.validationDisplay, flag: validationDisplay)
+        c.numThreads = try r.value(\.numThreads, flag: numThreads)
     }
 }

@@ -99,9 +99,17 @@ struct SettingTable: Sendable {
     let bestMetric = Setting<BestMetric>("best_metric", .same("rmse"),
         help: "What --save_best_model compares (delta* higher is better).", commands: [.train])
     let shuffle = Setting<BoolSetting>("shuffle", .same("true"), help: "Shuffle the training samples every epoch.", commands: [.train])
-    let seed = Setting<UInt64>("seed", .same("0"), help: "Seed of the initial weights and of every epoch's order.", commands: [.train])
-    let printTensorboard = Setting<BoolSetting>("print_tensorboard", .same("true"),
-        help: "Write TensorBoard event files to logs/<run>/ (the baseline's conf key).", commands: [.train])
+    let seed = Setting<UInt64>("seed", .same("0"),
+        help: "Seed of the initial weights and of every epoch's order; a seed other than 0 ends the run name (_seed<N>).", commands: [.train, .eval])
+    let printTensorboard = Setting<Int>("print_tensorboard", .same("1"),
+        help: "Show the last training batch's prediction sheet in TensorBoard every N epochs (the baseline's key; 0: never).",
+        accepts: accepted(TrainingConfig.displayIntervals), commands: [.train])
+    let validationDisplay = Setting<Int>("validation_display", .same("1"),
+        help: "Show the validation prediction sheet in TensorBoard every N epochs, among the validated ones (the baseline's key; 0: never).",
+        accepts: accepted(TrainingConfig.displayIntervals), commands: [.train])
+    let numThreads = Setting<Int>("num_threads", .same("2"),
+        help: "Batches the data loader reads ahead on its own thread (the baseline's DataLoader workers; 0: read in the training thread).",
+        accepts: accepted(TrainingConfig.loaderDepths), commands: [.train])
     let predictionSamples = Setting<Int>("prediction_samples", .same("4"),
         help: "Validation samples drawn in results/<run>/epoch_NNNN_prediction.png.", accepts: accepted(TrainingConfig.predictionSampleCounts),
         commands: [.train])

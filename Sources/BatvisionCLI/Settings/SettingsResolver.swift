@@ -16,21 +16,33 @@ struct SettingsResolver {
     private var layers: [String: (text: String, origin: String)] = [:]
     /// What was resolved, in order, for `logs/<run>/config.yaml` and checkpoints.
     private(set) var resolved: [ResolvedSetting] = []
+    /// The project's folder, which relative paths of conf files and defaults are under.
+    let home: ProjectHome?
 
-    /// The resolver of `--conf_dir` (which must exist when given) or of `conf/` (used when
-    /// it exists: outside a checkout the built-in defaults stand alone).
+    /// The resolver of `--conf_dir` (which must exist when given), else of the project's
+    /// `conf/` (`ProjectHome`); with neither the built-in defaults stand alone, and a note
+    /// on stderr says so.
     static func forConfDir(_ given: String?, dataset: DatasetKind, command: SettingCommand) throws -> SettingsResolver {
-        var isDir: ObjCBool = false
-        if let given, !(FileManager.default.fileExists(atPath: given, isDirectory: &isDir) && isDir.boolValue) {
-            throw SettingError.invalid(key: "conf_dir", value: given, origin: commandLine, expected: "a folder of conf files")
+        let home = try ProjectHome.find()
+        if let given {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: given, isDirectory: &isDir), isDir.boolValue else {
+                throw SettingError.invalid(key: "conf_dir", value: given, origin: commandLine, expected: "a folder of conf files")
+            }
+            return try SettingsResolver(dataset: dataset, confDir: URL(fileURLWithPath: given), files: command.confFiles, home: home)
         }
-        return try SettingsResolver(dataset: dataset, confDir: URL(fileURLWithPath: given ?? "conf"), files: command.confFiles)
+        guard let home else {
+            warn("note: no conf folder (BATVISION_HOME is not set, and no folder at or above \(FileManager.default.currentDirectoryPath) holds conf/dataset/): the built-in defaults apply, relative paths under the working directory")
+            return try SettingsResolver(dataset: dataset, confDir: nil, files: command.confFiles, home: nil)
+        }
+        return try SettingsResolver(dataset: dataset, confDir: home.confDir, files: command.confFiles, home: home)
     }
 
-    init(dataset: DatasetKind, confDir: URL, files: [String]) throws {
+    init(dataset: DatasetKind, confDir: URL?, files: [String], home: ProjectHome? = nil) throws {
+        self.home = home
         for (k, v) in SettingTable.builtIn(dataset) { layers[k] = (v, Self.builtIn) }
         for rel in ["dataset/\(dataset.rawValue).yaml"] + files {
-            let url = confDir.appendingPathComponent(rel)
+            guard let url = confDir?.appendingPathComponent(rel) else { break }
             guard FileManager.default.fileExists(atPath: url.path) else { continue }
             for (k, v) in try ConfFile.read(url) { layers[k] = (v.text, "\(url.path):\(v.line)") }
         }
@@ -50,6 +62,17 @@ struct SettingsResolver {
         }
         record(key, text, origin: origin)
         return parsed
+    }
+
+    /// A path setting: a flag's as typed (relative to the working directory); a conf
+    /// file's or the built-in default's under the project's home (`ProjectHome`), recorded
+    /// as the full path.
+    mutating func path(_ setting: KeyPath<SettingTable, Setting<String>>, flag: String?) throws -> URL {
+        let text = try value(setting, flag: flag)
+        guard flag == nil else { return URL(fileURLWithPath: text) }
+        let url = homePath(text, home)
+        record(SettingTable.shared[keyPath: setting].spec.key, url.path, origin: origin(of: SettingTable.shared[keyPath: setting].spec.key))
+        return url
     }
 
     /// A setting that may be `null`.

@@ -71,6 +71,11 @@ public final class HDF5File {
         try createDataset(name, type: bv_h5t_native_float(), shape: shape, chunkRows: chunkRows)
     }
 
+    /// A float64 dataset of one dimension (per-sample figures), unchunked.
+    public func createDoubleDataset(_ name: String, count: Int) throws -> HDF5Dataset {
+        try createDataset(name, type: bv_h5t_native_double(), shape: [count], chunkRows: nil)
+    }
+
     /// A fixed-length UTF-8 string dataset of one dimension.
     public func createStringDataset(_ name: String, count: Int, maxLength: Int) throws -> HDF5Dataset {
         let t = H5Tcopy(bv_h5t_c_s1())
@@ -322,6 +327,15 @@ public final class HDF5Dataset {
         defer { H5Sclose(fspace); H5Sclose(mspace) }
         guard H5Dread(id, bv_h5t_native_float(), mspace, fspace, bv_h5p_default(), out.baseAddress) >= 0 else {
             throw HDF5Error(path: file.path, what: "read failed for \(name) rows \(start)..<\(start + count)")
+        }
+    }
+
+    /// Writes consecutive float64 values of a one-dimensional dataset from `start`.
+    public func writeDoubles(_ values: [Double], start: Int = 0) throws {
+        let (fspace, mspace) = try selectRows(start, values.count)
+        defer { H5Sclose(fspace); H5Sclose(mspace) }
+        guard H5Dwrite(id, bv_h5t_native_double(), mspace, fspace, bv_h5p_default(), values) >= 0 else {
+            throw HDF5Error(path: file.path, what: "write failed for \(name) rows \(start)..<\(start + values.count)")
         }
     }
 
