@@ -35,6 +35,9 @@ public final class FeatureExtractor: @unchecked Sendable {
         public var clip = AudioClip(channels: 0, sampleRate: 0, frames: 0, encoding: "", samples: [])
         public var interleaved: [Float] = []
         public var depthValues: [Float] = []
+        /// Target pixels this workspace computed: valid, and invented by the resize
+        /// (`DepthTarget.invented`), summed over its samples.
+        public var targetPixels = 0, inventedTargetPixels = 0
 
         init(fft: RealFFT.Workspace) { self.fft = fft }
 

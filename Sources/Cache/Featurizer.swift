@@ -48,6 +48,9 @@ public struct Featurizer {
         public var seconds: Double
         public var computed: Int
         public var samplesPerSecond: Double { seconds > 0 ? Double(computed) / seconds : 0 }
+        /// Of the targets computed: valid pixels, and those the resize invented (between 0
+        /// and their map's smallest measured depth: holes averaged in by `reference`).
+        public var targetPixels = 0, inventedTargetPixels = 0
     }
 
     struct Progress: Codable, Equatable {
@@ -103,12 +106,14 @@ public struct Featurizer {
         try createDirectory(files.file.deletingLastPathComponent())
         let (file, progress) = try openOrCreate(splits: splits)
         let resumedFrom = progress.done.values.reduce(0, +)
-        let computed = try writeAll(splits, into: file, from: progress)
+        let (computed, targets) = try writeAll(splits, into: file, from: progress)
         try finish(file)
         var perSplit: [Split: Int] = [:]
         for s in Split.allCases { perSplit[s] = splits[s]?.count ?? 0 }
-        return Summary(path: files.file, reused: false, resumedFrom: resumedFrom, perSplit: perSplit,
-                       bytes: fileSize(files.file), seconds: Date().timeIntervalSince(start), computed: computed)
+        var summary = Summary(path: files.file, reused: false, resumedFrom: resumedFrom, perSplit: perSplit,
+                              bytes: fileSize(files.file), seconds: Date().timeIntervalSince(start), computed: computed)
+        (summary.targetPixels, summary.inventedTargetPixels) = targets
+        return summary
     }
 
     /// The summary of a finished file, which is reused as it is once it proves to be of
@@ -167,8 +172,9 @@ public struct Featurizer {
     /// Computes and writes every sample not yet in the partial file, batch by batch: each
     /// batch is computed on every core into one of two sets of buffers while the previous
     /// one is written from the other (`BatchWriter`); then marks the file complete.
-    /// Returns how many samples it computed.
-    private func writeAll(_ splits: [Split: [SampleRecord]], into file: HDF5File, from progress: Progress) throws -> Int {
+    /// Returns how many samples it computed, and their valid and invented target pixels.
+    private func writeAll(_ splits: [Split: [SampleRecord]], into file: HDF5File,
+                          from progress: Progress) throws -> (samples: Int, targets: (valid: Int, invented: Int)) {
         let extractor = FeatureExtractor(config: config)
         let reporter = ProgressReporter(label: "featurize", total: manifest.samples.count, enabled: showProgress)
         reporter.advance(by: progress.done.values.reduce(0, +))
@@ -209,7 +215,7 @@ public struct Featurizer {
             try? writer.waitForPrevious()
             throw error
         }
-        return computed
+        return (computed, (workspaces.reduce(0) { $0 + $1.targetPixels }, workspaces.reduce(0) { $0 + $1.inventedTargetPixels }))
     }
 
     /// The batches of `count` samples from `start`: `batchSize` rows each, the last shorter.
@@ -363,6 +369,10 @@ public struct Featurizer {
             }
             try extractor.depth(depthArr, into: depth, workspace: ws)
         }
+        let target = DepthTarget(config: config)
+        let counts = target.invented(in: UnsafeBufferPointer(depth), smallest: target.smallestTargetDepth(millimetres: sample.depthInfo.min))
+        ws.targetPixels += counts.valid
+        ws.inventedTargetPixels += counts.invented
     }
 
     /// One sample's tensors as arrays (for checks and tests).

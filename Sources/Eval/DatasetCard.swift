@@ -42,6 +42,7 @@ public struct DatasetCard {
             }
         }
         lines += ["", "## All samples", ""] + table(stats.all)
+        if let line = inventedTargets { lines += ["", line] }
         for (split, g) in stats.perSplit.sorted(by: { $0.key < $1.key }) { lines += ["", "## \(split)", ""] + table(g) }
         lines += ["", "## Duplicates", ""]
         if stats.duplicates.isEmpty {
@@ -56,6 +57,15 @@ public struct DatasetCard {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// How many of the targets' valid pixels the resize invented (shallower than their map's
+    /// smallest measured depth: holes averaged into depth), when they were counted.
+    var inventedTargets: String? {
+        guard let valid = stats.all.targetPixels, let invented = stats.all.inventedTargetPixels, let features = stats.targetFeatures else { return nil }
+        let share = Self.f(100 * Double(invented) / Double(Swift.max(valid, 1)), 2)
+        return "targets (\(features)): \(invented) of \(valid) valid pixels (\(share) %) are shallower than their map's smallest measured depth, invented by the resize"
+            + (invented > 0 ? "; --depth_resize valid_area or nearest invents none (docs/protocols.md)" : "")
+    }
+
     /// The printed summary.
     public func summary() -> String {
         let a = stats.all
@@ -63,6 +73,7 @@ public struct DatasetCard {
         lines.append("  audio \(Self.f(a.audioSeconds.median, 4)) s median; RMS \(Self.f(a.rms.median, 4)); peak \(Self.f(a.peak.max, 4)) max; clipped \(Self.f(a.clippedFraction.max, 5)) max")
         lines.append("  echo onset \(Self.f(a.onsetMs.min, 2))-\(Self.f(a.onsetMs.max, 2)) ms (median \(Self.f(a.onsetMs.median, 2)) ms = \(Int((a.onsetMs.median * 44.1).rounded())) samples at 44.1 kHz)")
         lines.append("  valid depth \(Self.f(a.depthValidFraction.median)) median; depth \(Self.f(a.depthMetres.min, 3))-\(Self.f(a.depthMetres.max, 3)) m over all \(a.depthValidPixels) valid pixels (of \(a.depthPixels))")
+        if let line = inventedTargets { lines.append("  " + line) }
         lines.append("  duplicates: \(stats.duplicates.count); across splits (leakage): \(stats.leakage.count)")
         // Counts and the first few ids: a map shared by thousands of samples would be a line
         // of hundreds of KB. stats.json keeps every id.

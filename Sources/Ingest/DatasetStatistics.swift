@@ -45,7 +45,15 @@ public struct DatasetStatistics: Codable, Sendable {
         /// Valid and all depth pixels of the group's maps.
         public var depthValidPixels: Int
         public var depthPixels: Int
+        /// The reference resize's targets (when measured): their valid pixels, and those
+        /// shallower than their map's smallest measured depth (holes averaged in).
+        public var targetPixels: Int?
+        public var inventedTargetPixels: Int?
     }
+
+    /// Resizes one map (millimetres, height x width, its smallest measured depth) as the
+    /// features would and counts its target's valid and invented pixels.
+    public typealias TargetCheck = @Sendable (_ millimetres: [Float], _ height: Int, _ width: Int, _ smallest: Double?) -> (valid: Int, invented: Int)
 
     /// The same bytes under several samples.
     public struct Duplicate: Codable, Sendable, Equatable {
@@ -68,6 +76,9 @@ public struct DatasetStatistics: Codable, Sendable {
     public var duplicates: [Duplicate]
     /// Every sample's figures, for the card's histograms.
     public var samples: [SampleSummary]
+    /// The features whose depth targets were counted (`Group.targetPixels`), as the caller
+    /// states them; nil when none were.
+    public var targetFeatures: String?
 
     public struct SampleSummary: Codable, Sendable {
         public var id: String
@@ -76,6 +87,8 @@ public struct DatasetStatistics: Codable, Sendable {
         public var seconds: Double, rms: Double, peak: Double, clippedFraction: Double
         public var onsetMs: Double?
         public var depthValidFraction: Double
+        public var targetPixels: Int?
+        public var inventedTargetPixels: Int?
     }
 
     /// The findings: duplicates across splits.
@@ -88,6 +101,7 @@ public struct DatasetStatistics: Codable, Sendable {
         public var location: String?
         public var seconds = 0.0, rms = 0.0, peak = 0.0, clipped = 0.0, onsetMs = Double.nan
         public var validFraction = 0.0
+        public var targets: (valid: Int, invented: Int)?
     }
 
     /// Valid depth pixels counted without keeping them: exact count, extremes and sum, and a
@@ -174,7 +188,7 @@ public struct DatasetStatistics: Codable, Sendable {
     /// the samples' pixels: flat in the dataset's size. `progress` is told of each sample.
     public static func compute(manifest: Manifest, root: DatasetRoot, onsetThreshold: Double = 0.1, clipLevel: Double = 0.999,
                                histogramBinMetres: Double = 0.5, parallelism: Parallelism = .allCores,
-                               progress: ProgressReporter? = nil) throws -> DatasetStatistics {
+                               progress: ProgressReporter? = nil, targets: TargetCheck? = nil) throws -> DatasetStatistics {
         let n = manifest.samples.count
         let workers = Swift.max(1, Swift.min(parallelism.workers, n))
         var summaries = [SampleSummary?](repeating: nil, count: n)
@@ -192,14 +206,15 @@ public struct DatasetStatistics: Codable, Sendable {
                             defer { progress?.advance() }
                             do {
                                 let m = try measure(manifest.samples[i], kind: manifest.dataset, root: root, onsetThreshold: onsetThreshold,
-                                                    clipLevel: clipLevel, depth: &sampleDepth)
+                                                    clipLevel: clipLevel, depth: &sampleDepth, targets: targets)
                                 for key in ["all", "split:\(m.split.rawValue)"] + (m.location.map { ["location:\($0)"] } ?? []) {
                                     tallies[w][key, default: DepthTally()].add(sampleDepth)
                                 }
                                 sampleDepth.clear()
                                 out[i] = SampleSummary(id: m.id, split: m.split.rawValue, location: m.location, seconds: m.seconds, rms: m.rms,
                                                        peak: m.peak, clippedFraction: m.clipped, onsetMs: m.onsetMs.isNaN ? nil : m.onsetMs,
-                                                       depthValidFraction: m.validFraction)
+                                                       depthValidFraction: m.validFraction, targetPixels: m.targets?.valid,
+                                                       inventedTargetPixels: m.targets?.invented)
                             } catch {
                                 errs[i] = error
                                 sampleDepth.clear()
@@ -219,7 +234,9 @@ public struct DatasetStatistics: Codable, Sendable {
                          peak: Distribution(m.map(\.peak)), clippedFraction: Distribution(m.map(\.clippedFraction)),
                          onsetMs: Distribution(m.map { $0.onsetMs ?? .nan }), depthValidFraction: Distribution(m.map(\.depthValidFraction)),
                          depthMetres: depth.distribution, depthHistogram: depth.histogram(binMetres: histogramBinMetres),
-                         depthValidPixels: depth.valid, depthPixels: depth.total)
+                         depthValidPixels: depth.valid, depthPixels: depth.total,
+                         targetPixels: targets == nil ? nil : m.reduce(0) { $0 + ($1.targetPixels ?? 0) },
+                         inventedTargetPixels: targets == nil ? nil : m.reduce(0) { $0 + ($1.inventedTargetPixels ?? 0) })
         }
         var perSplit: [String: Group] = [:], perLocation: [String: Group] = [:]
         for split in Split.allCases {
@@ -253,7 +270,7 @@ public struct DatasetStatistics: Codable, Sendable {
 
     /// Reads one sample's files and measures them; its depth pixels are added to `depth`.
     static func measure(_ sample: SampleRecord, kind: DatasetKind, root: DatasetRoot, onsetThreshold: Double,
-                        clipLevel: Double, depth tally: inout DepthTally) throws -> SampleMeasures {
+                        clipLevel: Double, depth tally: inout DepthTally, targets: TargetCheck? = nil) throws -> SampleMeasures {
         var m = SampleMeasures(id: sample.id, split: sample.split, location: sample.location)
         let ears = kind.audioFilesPerSample
         guard sample.audio.count == ears else {
@@ -287,8 +304,12 @@ public struct DatasetStatistics: Codable, Sendable {
         if peak > 0, let first = loudest.firstIndex(where: { $0 >= onsetThreshold * peak }) {
             m.onsetMs = Double(first) / Double(sample.audioInfo.sampleRate > 0 ? sample.audioInfo.sampleRate : 44100) * 1000
         }
-        let depth = try NPYArray(contentsOf: try root.checkedURL(relative: sample.depth.path)).floats()
+        let map = try NPYArray(contentsOf: try root.checkedURL(relative: sample.depth.path))
+        let depth = map.floats()
         tally.add(depth)
+        if let targets, map.shape.count == 2 {
+            m.targets = targets(depth, map.shape[0], map.shape[1], tally.valid > 0 ? tally.min : nil)
+        }
         m.validFraction = depth.isEmpty ? 0 : Double(tally.valid) / Double(depth.count)
         return m
     }

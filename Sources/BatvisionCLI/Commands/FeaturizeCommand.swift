@@ -62,6 +62,10 @@ struct FeaturizeCommand: ParsableCommand {
             let resumed = s.resumedFrom > 0 ? ", resumed after \(s.resumedFrom)" : ""
             print("featurize: \(s.computed) samples in \(String(format: "%.1f", s.seconds)) s (\(String(format: "%.0f", s.samplesPerSecond)) samples/s\(resumed)) -> \(s.path.path)")
             print("  \(config.audioFormat.rawValue), images_size \(config.imagesSize), max_depth \(config.maxDepth.map { String($0) } ?? "none"), depth_norm \(config.depthNorm); \(splits); \(s.bytes / 1_000_000) MB")
+            if s.inventedTargetPixels > 0 {
+                print(String(format: "  note: %.1f %% of the valid target pixels (%d of %d) are shallower than their map's smallest measured depth: the %@ resize averaged holes into depth. --depth_resize valid_area or nearest invents none (docs/protocols.md)",
+                             100 * Double(s.inventedTargetPixels) / Double(max(s.targetPixels, 1)), s.inventedTargetPixels, s.targetPixels, config.depthResize.rawValue))
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cache
 import Eval
 import Foundation
 import Ingest
@@ -22,6 +23,7 @@ struct StatsCommand: ParsableCommand {
     var onsetThreshold: Double = 0.1
     @Option(name: .customLong("clip_level"), help: "Samples at or above this magnitude count as clipped (full scale is 1).")
     var clipLevel: Double = 0.999
+    @OptionGroup(title: "The features whose depth targets are measured") var features: FeatureOptions
     @OptionGroup var threads: ThreadsOption
     @Flag(name: .customLong("quiet"), help: "No progress display.")
     var quiet = false
@@ -37,9 +39,13 @@ struct StatsCommand: ParsableCommand {
         let root = try DatasetRoot(URL(fileURLWithPath: datasetDir ?? m.datasetDir))
         var r = try SettingsResolver.forConfDir(nil, dataset: m.dataset, command: .stats)
         let progress = ProgressReporter(label: "stats", total: m.samples.count, enabled: !quiet && isatty(STDERR_FILENO) != 0)
-        let stats = try DatasetStatistics.compute(manifest: m, root: root, onsetThreshold: onsetThreshold, clipLevel: clipLevel,
-                                                  parallelism: try threads.parallelism(&r), progress: progress)
+        let config = try features.config(dataset: m.dataset, &r)
+        let target = DepthTarget(config: config)
+        var stats = try DatasetStatistics.compute(manifest: m, root: root, onsetThreshold: onsetThreshold, clipLevel: clipLevel,
+                                                  parallelism: try threads.parallelism(&r), progress: progress,
+                                                  targets: { target.validAndInvented(millimetres: $0, height: $1, width: $2, smallest: $3) })
         progress.finish()
+        stats.targetFeatures = "images_size \(config.imagesSize), max_depth \(config.maxDepth.map { String($0) } ?? "none"), depth_resize \(config.depthResize.rawValue)"
         let folder = out.map { URL(fileURLWithPath: $0) } ?? homePath("stats/\(url.deletingPathExtension().lastPathComponent)-card", r.home)
         let files = try DatasetCard(stats: stats, manifestPath: url.path).write(to: folder)
         print(DatasetCard(stats: stats, manifestPath: url.path).summary())

@@ -183,8 +183,9 @@ enum SettingCommand: String, CaseIterable, Codable, Sendable, Comparable {
 
 extension Array where Element == SettingCommand {
     static var all: [SettingCommand] { SettingCommand.allCases }
-    /// The commands that build features: featurize, and train and eval, which find caches by them.
-    static var features: [SettingCommand] { [.featurize, .train, .eval] }
+    /// The commands that build features: featurize, and train and eval, which find caches by
+    /// them; stats measures the depth targets they would make.
+    static var features: [SettingCommand] { [.stats, .featurize, .train, .eval] }
 }
 
 /// What kind of value a setting holds (for `--help`, `batvision settings` and Python).

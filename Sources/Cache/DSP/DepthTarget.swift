@@ -80,6 +80,42 @@ public struct DepthTarget: Sendable {
         normalise(out)
     }
 
+    /// Of a finished target (cache units), the valid pixels and those the resize invented:
+    /// deeper than 0 but shallower than `smallest`, the map's smallest measured depth (in
+    /// metres), by more than 0.01 % (a float weighted mean of equal depths may round a few
+    /// ulps below them). A weighted mean of measured depths is never below their minimum,
+    /// so only holes averaged in (`reference`) make such pixels (docs/protocols.md gives
+    /// the stricter per-window count).
+    public func invented(in target: UnsafeBufferPointer<Float>, smallest: Float) -> (invented: Int, valid: Int) {
+        let below = smallest * (1 - 1e-4) / config.metresPerUnit
+        var invented = 0, valid = 0
+        for t in target where t > 0 {
+            valid += 1
+            if t < below { invented += 1 }
+        }
+        return (invented, valid)
+    }
+
+    /// A map's smallest measured depth as the target sees it: millimetres to metres, clipped.
+    public func smallestTargetDepth(millimetres: Double?) -> Float {
+        guard let mm = millimetres else { return 0 }
+        return metres(Float(mm), clip: clip, v1: config.dataset == .batvisionv1)
+    }
+
+    /// One stored map (millimetres, height x width, its smallest measured depth) made into
+    /// its target, counted as `invented` counts: what `stats` reports of a dataset.
+    public func validAndInvented(millimetres: [Float], height: Int, width: Int, smallest: Double?) -> (valid: Int, invented: Int) {
+        guard height > 0, width > 0, millimetres.count == height * width else { return (0, 0) }
+        let s = config.imagesSize
+        var values = millimetres, out = [Float](repeating: 0, count: s * s), scratch: [Float] = []
+        let resize = AntialiasResize(inputHeight: height, inputWidth: width, outputHeight: s, outputWidth: s)
+        values.withUnsafeMutableBufferPointer { v in
+            out.withUnsafeMutableBufferPointer { o in compute(v, height: height, width: width, resize: resize, into: o, scratch: &scratch) }
+        }
+        let counts = out.withUnsafeBufferPointer { invented(in: $0, smallest: smallestTargetDepth(millimetres: smallest)) }
+        return (counts.valid, counts.invented)
+    }
+
     private func normalise(_ out: UnsafeMutableBufferPointer<Float>) {
         if config.depthNorm, let m = config.maxDepth {
             let md = Float(m)
