@@ -43,7 +43,7 @@ VENV_TORCH := .venv-torch
 
 $(VENV_PY)/.installed: python/pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV_PY)
-	$(VENV_PY)/bin/pip install -q h5py numpy "dask[distributed]" pytest pyyaml wandb pillow
+	$(VENV_PY)/bin/pip install -q h5py numpy "dask[distributed]" pytest pyyaml wandb pillow tensorboard
 	$(VENV_PY)/bin/pip install -q -e ./python
 	touch $@
 

@@ -16,10 +16,10 @@ extension DepthPanel {
 
 extension PredictionSheet {
     /// A sheet of depth panels (ground truth | prediction | error), its scale capped at
-    /// `maxDepth` when the features set one, written as PNG, SVG and PDF at `url`.
+    /// `maxDepth` when the features set one, written at `url` as `formats` (PNG, SVG and PDF).
     public static func write(_ panels: [DepthPanel], labels: [String]? = nil, maxDepth: Double?, title: String,
-                             to url: URL) throws -> [URL] {
+                             to url: URL, formats: PictureFormats = .all, pngScale: Double = 4) throws -> [URL] {
         let rows = panels.enumerated().map { i, p in p.sheetRow(label: labels.map { $0[i] }) }
-        return try PredictionSheet(rows: rows, maxDepth: maxDepth, title: title).write(to: url)
+        return try PredictionSheet(rows: rows, maxDepth: maxDepth, title: title).write(to: url, pngScale: pngScale, formats: formats)
     }
 }

@@ -304,9 +304,13 @@ public struct RunComparison {
             let constantSeries = entries.first { $0.test != nil }.map { e in
                 (e.test?.constantDepthBins ?? []).compactMap { b in b.rmse.map { ((b.lower + b.upper) / 2, $0) } }
             } ?? []
+            // How many ground-truth pixels each bin's rmse rests on (a sparse bin's figure is noise).
+            let pixels = entries.map { e in (e.test?.depthBins ?? []).map { b in ((b.lower + b.upper) / 2, Double(b.pixels)) } }
             out.append(("depth_binned_rmse.png", LineChart(panels: [
                 LineChart.Panel(title: "test rmse per depth bin", xLabel: "ground-truth depth (m)",
                                 yLabel: "rmse (m)", series: series + [constantSeries], integerX: false),
+                LineChart.Panel(title: "test pixels per depth bin", xLabel: "ground-truth depth (m)",
+                                yLabel: "pixels", series: pixels + [[]], integerX: false),
             ], legend: legend + ["constant predictor"], panelWidth: 330)))
         }
         return out

@@ -212,13 +212,6 @@ public final class Canvas {
         }
     }
 
-    /// Writes `<base>.png`, `<base>.svg` and `<base>.pdf`.
-    public func write(to base: URL, pngScale: Double = 4) throws {
-        try pngData(scale: pngScale).write(to: base.appendingPathExtension("png"), options: .atomic)
-        try svgData().write(to: base.appendingPathExtension("svg"), options: .atomic)
-        try pdfData().write(to: base.appendingPathExtension("pdf"), options: .atomic)
-    }
-
     // MARK: Replay
 
     private func vectorData(_ make: (cairo_write_func_t, UnsafeMutableRawPointer) -> OpaquePointer?) throws -> Data {

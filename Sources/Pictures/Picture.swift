@@ -11,21 +11,35 @@ extension Picture {
     /// about 400 dpi at its natural size), `<base>.svg` and `<base>.pdf`, and returns the three
     /// URLs in that order. A base ending in .png, .svg or .pdf loses that extension first, so
     /// the old callers' names ("loss.png") keep working.
-    public func write(to base: URL, pngScale: Double = 4) throws -> [URL] {
-        try draw().writeAll(to: base, pngScale: pngScale)
+    public func write(to base: URL, pngScale: Double = 4, formats: PictureFormats = .all) throws -> [URL] {
+        try draw().writeAll(to: base, pngScale: pngScale, formats: formats)
     }
 }
 
+/// The files a picture is written as: PNG (TensorBoard, W&B, a quick look), and SVG and PDF
+/// for a paper. Pictures drawn every epoch of training are PNG alone: the vector files cost
+/// twice the PNG's time, which on a small model is most of an epoch.
+public struct PictureFormats: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    public static let png = PictureFormats(rawValue: 1), svg = PictureFormats(rawValue: 2), pdf = PictureFormats(rawValue: 4)
+    public static let all: PictureFormats = [.png, .svg, .pdf]
+}
+
 extension Canvas {
-    /// As `write(to:pngScale:)`, but returns the files written.
-    public func writeAll(to base: URL, pngScale: Double = 4) throws -> [URL] {
+    /// As `write(to:pngScale:)`, but returns the files written (in the order PNG, SVG, PDF).
+    public func writeAll(to base: URL, pngScale: Double = 4, formats: PictureFormats = .all) throws -> [URL] {
         let stem = ["png", "svg", "pdf"].contains(base.pathExtension.lowercased()) ? base.deletingPathExtension() : base
-        let png = stem.appendingPathExtension("png"), svg = stem.appendingPathExtension("svg"),
-            pdf = stem.appendingPathExtension("pdf")
-        try pngData(scale: pngScale).write(to: png, options: .atomic)
-        try svgData().write(to: svg, options: .atomic)
-        try pdfData().write(to: pdf, options: .atomic)
-        return [png, svg, pdf]
+        var files: [URL] = []
+        func save(_ ext: String, _ data: () throws -> Data) throws {
+            let url = stem.appendingPathExtension(ext)
+            try data().write(to: url, options: .atomic)
+            files.append(url)
+        }
+        if formats.contains(.png) { try save("png") { try pngData(scale: pngScale) } }
+        if formats.contains(.svg) { try save("svg") { try svgData() } }
+        if formats.contains(.pdf) { try save("pdf") { try pdfData() } }
+        return files
     }
 
     /// Draws `string` no wider than `maxWidth`: first shrunk (down to `minSize`), then cut

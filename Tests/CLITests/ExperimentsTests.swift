@@ -155,6 +155,33 @@ import Train
         var colours = Set<String>()
         for y in 0..<curves.height { for x in 0..<curves.width { let c = curves[x, y]; colours.insert("\(c.0),\(c.1),\(c.2)") } }
         for s in 0..<10 { let c = LineChart.colour(s); #expect(colours.contains("\(c.0),\(c.1),\(c.2)"), "series \(s) not drawn") }
+        // The depth chart: rmse per bin beside the pixels each bin holds (the summary's counts).
+        let logs = try names.map { try RunLog(directory: out.appendingPathComponent("logs/\($0)")) }
+        let depthChart = try #require(try RunComparison(logs: logs, statDir: stats, metric: .rmse).charts().first { $0.name == "depth_binned_rmse.png" }?.chart)
+        let pixelPanel = try #require(depthChart.panels.last)
+        let drawn = pixelPanel.series.filter { !$0.isEmpty }  // one run was evaluated
+        #expect(pixelPanel.title == "test pixels per depth bin" && drawn.count == 1)
+        #expect(drawn.first?.map(\.y) == summary.depthBins.map { Double($0.pixels) } && summary.depthBins.contains { $0.pixels > 0 })
+        // --require_beating_constant (the demo's check that its matrix learns): a run whose
+        // constant predictor cannot be beaten (rmse 0) is a finding, exit 1; one that any
+        // model beats (rmse 1e9) passes.
+        let rigged = data.dir.file("rigged")
+        for (i, rmse) in [(0, 0.0), (1, 1e9)] {
+            let folder = rigged.appendingPathComponent(names[i])
+            try FileManager.default.createDirectory(at: rigged, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: out.appendingPathComponent("logs/\(names[i])"), to: folder)
+            let file = folder.appendingPathComponent("constant_predictor.json")
+            var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+            var metrics = try #require(json["metrics"] as? [String: Any])
+            metrics["rmse"] = rmse
+            json["metrics"] = metrics
+            try JSONSerialization.data(withJSONObject: json).write(to: file)
+        }
+        let strict = ["compare", "--require_beating_constant", "--out", data.dir.file("cmp2").path]
+        let failing = try runProcess(bv, strict + [rigged.appendingPathComponent(names[0]).path, rigged.appendingPathComponent(names[1]).path])
+        #expect(failing.status == 1 && failing.output.contains("finding    base_v1_default does not beat the constant predictor on validation rmse")
+                && failing.output.components(separatedBy: "finding ").count == 2, "\(failing.output)")
+        #expect(try runProcess(bv, strict + [rigged.appendingPathComponent(names[1]).path]).status == 0)
         for picture in ["loss.png", "depth_binned_rmse.png", "runs.md"] {
             #expect(FileManager.default.fileExists(atPath: cmp.appendingPathComponent(picture).path), "\(picture)")
         }

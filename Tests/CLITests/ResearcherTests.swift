@@ -186,6 +186,10 @@ import TestSupport
         let runFolder = data.dir.file("project/logs/unet_baseline_batvisionv2_BS4_Lr0.002_AdamW_default_seed7")
         let config = try String(contentsOf: runFolder.appendingPathComponent("config.yaml"), encoding: .utf8)
         #expect(config.contains("num_threads: 0  # \(confDir.path)/mode/train.yaml:5") && config.contains("print_tensorboard: 2"), "\(config)")
+        // --help shows what the project's conf files set (ArgumentParser wraps the lines).
+        let help = try run(["train", "--help"], in: sub).output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(help.contains("Epochs to train. (1 to 100000; default 80; conf 2 in \(confDir.path)/mode/train.yaml)"), "\(help)")
+        #expect(!help.contains("--learning_rate <learning_rate> Learning rate. (a positive number up to 10.0; default 0.001 for batvisionv1, 0.002 for batvisionv2; conf"))
         // Outside any project, and no BATVISION_HOME: said, not silent.
         let outside = try run(["featurize", "--dataset", "batvisionv2", "--manifest", manifest, "--print_cache_dir"], in: data.dir.url)
         #expect(outside.output.contains("no conf folder"), "\(outside.output)")

@@ -198,5 +198,10 @@ private func twelveRuns() -> LineChart {
         let again = try chart.write(to: dir.appendingPathComponent("loss"), pngScale: 1)
         #expect(try again.map { try Data(contentsOf: $0) } == first)
         #expect(first[0].prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]) && first[2].prefix(4) == Data("%PDF".utf8))
+        // Training's per-epoch pictures: the PNG alone, the same bytes as the full set's.
+        let pngOnly = try chart.write(to: dir.appendingPathComponent("epoch"), pngScale: 1, formats: .png)
+        let pngBytes = try Data(contentsOf: pngOnly[0])
+        #expect(pngOnly.map(\.lastPathComponent) == ["epoch.png"] && pngBytes == first[0])
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("epoch.svg").path))
     }
 }

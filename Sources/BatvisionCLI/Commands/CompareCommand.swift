@@ -31,6 +31,10 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .setting(\.bestMetric), help: .setting(\.bestMetric))
     var bestMetric: BestMetric?
 
+    @Flag(name: .customLong("require_beating_constant"),
+          help: "Exit 1 (a finding) when a run's best epoch does not beat the constant predictor, naming the runs (the demo checks its matrix learns).")
+    var requireBeatingConstant = false
+
     func validate() throws {
         guard !runs.isEmpty || logs != nil else { throw ValidationError("give runs' logs folders or --logs DIR") }
     }
@@ -45,6 +49,14 @@ struct CompareCommand: ParsableCommand {
         print(comparison.table())
         let files = try comparison.write(to: out.map { URL(fileURLWithPath: $0) } ?? homePath("comparison", home))
         print("\nwritten: " + files.map(\.path).joined(separator: ", "))
+        if requireBeatingConstant {
+            let losing = comparison.entries.filter { comparison.beatsConstant($0) != true }
+            for e in losing {
+                let why = comparison.beatsConstant(e) == nil ? "has no validated epoch or constant predictor to compare" : "does not beat the constant predictor"
+                print("finding    \(e.label) \(why) on validation \(comparison.metric.rawValue)")
+            }
+            if !losing.isEmpty { throw ExitCode(1) }
+        }
     }
 }
 

@@ -17,8 +17,10 @@ struct TrainingSession {
         let cache = try CacheResolver.open(config.feature, manifest: config.manifest, cacheDir: config.cacheDir)
         let trainer = try Trainer(config: config, settings: settings, cache: cache)
         trainer.overwrite = overwrite
+        // Every validated epoch and every print_tensorboard epochs: PNG alone (PictureFormats),
+        // at 2 pixels per point (TensorBoard shows it at screen size; eval's sheet is the paper's).
         trainer.writePredictionSheet = { url, panels, maxDepth, title in
-            _ = try PredictionSheet.write(panels, maxDepth: maxDepth, title: title, to: url)
+            _ = try PredictionSheet.write(panels, maxDepth: maxDepth, title: title, to: url, formats: .png, pngScale: 2)
         }
         let line = ProgressLine(enabled: isatty(STDOUT_FILENO) != 0)
         trainer.log = { line.clear(); print($0) }
