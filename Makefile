@@ -49,7 +49,7 @@ $(VENV_PY)/.installed: python/pyproject.toml Makefile
 
 $(VENV_TORCH)/.installed: python/pyproject.toml
 	$(PYTHON) -m venv $(VENV_TORCH)
-	$(VENV_TORCH)/bin/pip install -q torch safetensors h5py numpy pytest pyyaml
+	$(VENV_TORCH)/bin/pip install -q torch safetensors h5py numpy pytest pyyaml tensorboard
 	$(VENV_TORCH)/bin/pip install -q -e ./python
 	touch $@
 

@@ -17,7 +17,7 @@ public struct Batvision: ParsableCommand {
 
         Exit status: 0 success, 1 findings (problems, changed files), 2 an error that stopped the command (the message names the file or setting), 64 a usage error.
         """,
-        subcommands: [SynthCommand.self, IngestCommand.self, SettingsCommand.self, StatsCommand.self, FeaturizeCommand.self, MergeCommand.self, TrainCommand.self, EvalCommand.self, ValidateCommand.self, BenchCommand.self, ExperimentsCommand.self, CompareCommand.self, WandbSyncCommand.self])
+        subcommands: [SynthCommand.self, IngestCommand.self, SettingsCommand.self, StatsCommand.self, FeaturizeCommand.self, MergeCommand.self, TrainCommand.self, EvalCommand.self, ValidateCommand.self, BenchCommand.self, ExperimentsCommand.self, CompareCommand.self, SheetCommand.self, WandbSyncCommand.self])
 
     public init() {}
 

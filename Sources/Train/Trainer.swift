@@ -214,12 +214,18 @@ public final class Trainer {
         let clock = Stopwatch()
         let stream = BatchStream(cache: cache, splits: [.train], batchSize: config.batchSize, shuffle: config.shuffle,
                                  seed: config.seed, epoch: epoch, dropLast: false, prefetch: config.numThreads)
-        var lossSum = 0.0, batches = 0, skipped = 0, seen = 0
+        var lossSum = 0.0, batches = 0, skipped = 0, seen = 0, waited = 0.0
         let total = (cache.count(.train) + config.batchSize - 1) / config.batchSize
         iterationLosses = []
         let showing = config.printTensorboard > 0 && epoch % config.printTensorboard == 0
         let perEpoch = epochWallTimes.isEmpty ? nil : epochWallTimes.reduce(0, +) / Double(epochWallTimes.count)
-        while let batch = try stream.nextBatch() {
+        // The time blocked in nextBatch is the time the reader did not keep up.
+        func next() throws -> Batch? {
+            let wait = Stopwatch()
+            defer { waited += wait.seconds }
+            return try stream.nextBatch()
+        }
+        while let batch = try next() {
             defer {
                 progress?(TrainingProgress(epoch: epoch, epochs: config.epochs, batch: batches + skipped, batches: total, samples: seen,
                                            seconds: clock.seconds,
@@ -235,8 +241,10 @@ public final class Trainer {
             seen += batch.count
         }
         let seconds = clock.seconds
-        return EpochRecord(epoch: epoch, trainLoss: batches > 0 ? lossSum / Double(batches) : .nan, seconds: seconds,
-                           samplesPerSecond: Double(seen) / max(seconds, 1e-9), skippedBatches: skipped)
+        var record = EpochRecord(epoch: epoch, trainLoss: batches > 0 ? lossSum / Double(batches) : .nan, seconds: seconds,
+                                 samplesPerSecond: Double(seen) / max(seconds, 1e-9), skippedBatches: skipped)
+        record.dataSeconds = waited
+        return record
     }
 
     /// One optimiser step on `batch`; its loss, or nil when the batch has no valid depth.
@@ -286,6 +294,7 @@ public final class Trainer {
         for (k, v) in (record.metrics ?? [:]).sorted(by: { $0.key < $1.key }) { scalars.append(("val/\(k)", v)) }
         if let n = record.log10NonFinitePixels { scalars.append(("val/log10_nonfinite_pixels", Double(n))) }
         scalars += [("time/epoch_seconds", record.seconds), ("train/learning_rate", config.learningRate)]
+        if let d = record.dataSeconds, let f = record.dataWaitFraction { scalars += [("time/data_wait_seconds", d), ("time/data_wait_fraction", f)] }
         // A non-finite figure is left out of TensorBoard (it would break the chart), never
         // silently: the console line and metrics.jsonl say why (the count above).
         try board?.scalars(scalars.filter(\.value.isFinite), step: record.epoch)
@@ -349,7 +358,8 @@ public final class Trainer {
     }
 
     func describe(_ r: EpochRecord) -> String {
-        var s = String(format: "epoch %3d/%d  train_loss %.4f  %.1f s (%.0f samples/s)", r.epoch, config.epochs, r.trainLoss, r.seconds, r.samplesPerSecond)
+        var s = String(format: "epoch %3d/%d  train_loss %.4f  %.1f s (%.0f samples/s", r.epoch, config.epochs, r.trainLoss, r.seconds, r.samplesPerSecond)
+        s += r.dataWaitFraction.map { String(format: ", data wait %.0f %%)", 100 * $0) } ?? ")"
         if let v = r.valLoss { s += String(format: "  val_loss %.4f", v) }
         if let m = r.metrics {
             s += "  " + DepthMetrics.names.map { String(format: "%@ %.4f", $0, m[$0] ?? .nan) }.joined(separator: " ")

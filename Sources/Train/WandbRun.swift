@@ -123,6 +123,8 @@ extension EpochRecord {
     public var wandbMetrics: [String: Double] {
         var out: [String: Double] = ["epoch": Double(epoch), "train/loss": trainLoss, "train/seconds": seconds,
                                      "train/samples_per_s": samplesPerSecond]
+        if let d = dataSeconds { out["train/data_wait_seconds"] = d }
+        if let f = dataWaitFraction { out["train/data_wait_fraction"] = f }
         if let valLoss { out["val/loss"] = valLoss }
         for (k, v) in metrics ?? [:] { out["val/\(k)"] = v }
         return out.filter { $0.value.isFinite }

@@ -128,6 +128,7 @@ import TestSupport
             return text.split(separator: "\n").map { line in
                 String(line).replacingOccurrences(of: #""seconds":[0-9.e+-]+,"#, with: "", options: .regularExpression)
                     .replacingOccurrences(of: #""samples_per_s":[0-9.e+-]+,"#, with: "", options: .regularExpression)
+                    .replacingOccurrences(of: #""data_seconds":[0-9.e+-]+,"#, with: "", options: .regularExpression)
             }
         }
         #expect(try records(killed) == records(calm))

@@ -163,6 +163,35 @@ import TestSupport
             print("ok", len(rows))
             """, file.path, stats.appendingPathComponent("\(runName)/epoch_0002_val+test_per_sample.csv").path])
         #expect(check.status == 0 && check.output.hasPrefix("ok"), "\(check.output)")
+        // `sheet` draws a paper's figure from it: the samples named, in that order.
+        let ids = String(check.output.dropFirst(3)).trimmingCharacters(in: .whitespacesAndNewlines)
+        let idList = try String(contentsOf: stats.appendingPathComponent("\(runName)/epoch_0002_val+test_per_sample.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[0]) }
+        #expect(Int(ids) == idList.count && idList.count >= 3)
+        let figure = data.dir.file("figure")
+        let two = try run(["sheet", "--predictions", file.path, "--samples", idList[2], idList[0], "--out", figure.path])
+        #expect(two.status == 0 && two.output.contains("sheet: 2 of \(idList.count) samples"), "\(two.output)")
+        let three = try run(["sheet", "--predictions", file.path, "--rows", "3", "--out", figure.path + "3", "--png_only"])
+        #expect(three.status == 0 && !FileManager.default.fileExists(atPath: figure.path + "3.svg"), "\(three.output)")
+        let png2 = try #require(RGBImage.decode(try Data(contentsOf: figure.appendingPathExtension("png"))))
+        let png3 = try #require(RGBImage.decode(try Data(contentsOf: URL(fileURLWithPath: figure.path + "3.png"))))
+        #expect(FileManager.default.fileExists(atPath: figure.appendingPathExtension("pdf").path))
+        #expect(Double(png3.height) / 2 > Double(png2.height) / 4)  // 3 rows at 2 px/pt vs 2 rows at 4 px/pt
+        let unknown = try run(["sheet", "--predictions", file.path, "--samples", "nope/000", "--out", figure.path])
+        #expect(unknown.status == 2 && unknown.output.contains("no sample 'nope/000'") && unknown.output.contains(file.path), "\(unknown.output)")
+        let notAnArchive = try run(["sheet", "--predictions", data.dir.file("cache").path + "/nothing.h5", "--out", figure.path])
+        #expect(notAnArchive.status == 2, "\(notAnArchive.output)")
+        // A file that lies about its maps: refused before anything is drawn, saying what was expected.
+        let bad = data.dir.file("bad.h5")
+        let made = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", """
+            import sys, h5py, numpy as np
+            with h5py.File(sys.argv[1], "w") as f:
+                f["gt"] = np.zeros((2, 1, 4, 5), np.float32); f["pred"] = np.zeros((2, 1, 4, 5), np.float32)
+                f["sample"] = np.array([b"a", b"b"], "S1"); f.attrs["complete"] = np.int64(1)
+            """, bad.path])
+        #expect(made.status == 0, "\(made.output)")
+        let lying = try run(["sheet", "--predictions", bad.path, "--out", figure.path])
+        #expect(lying.status == 2 && lying.output.contains("expected [N, 1, S, S]"), "\(lying.output)")
         let none = try run(["eval", "--run", "no_such_run", "--output_dir", data.dir.file("runs").path, "--dataset", "batvisionv2",
                             "--conf_dir", conf, "--cache_dir", data.dir.file("cache").path])
         #expect(none.status == 2 && none.output.contains("\(runName) (epochs 1, 2)"), "\(none.output)")

@@ -1,4 +1,4 @@
-"""Scalars as TensorBoard event files, as the Swift tool writes them (TensorBoardWriter.swift):
+"""Scalars and PNG images as TensorBoard event files, as the Swift tool writes them (TensorBoardWriter.swift):
 TFRecord framing with masked CRC-32C around hand-encoded Event protobufs. No TensorFlow
 or tensorboard package needed to write them."""
 import os
@@ -73,18 +73,40 @@ class TensorBoardWriter:
         self._f.write(length + struct.pack("<I", _masked(length)) + payload + struct.pack("<I", _masked(payload)))
         self._f.flush()
 
-    def scalars(self, values, step):
+    def _summary(self, values, step):
+        """One Event at ``step`` holding the Summary.Value messages ``values``."""
         summary = _Proto()
-        for tag, value in values:
-            v = _Proto()
-            v.bytes(1, tag.encode())
-            v.float(2, float(value))
+        for v in values:
             summary.bytes(1, bytes(v.data))
         e = _Proto()
         e.double(1, time.time())
         e.varint(2, max(int(step), 0))
         e.bytes(5, bytes(summary.data))
         self._append(bytes(e.data))
+
+    def scalars(self, values, step):
+        out = []
+        for tag, value in values:
+            v = _Proto()
+            v.bytes(1, tag.encode())
+            v.float(2, float(value))
+            out.append(v)
+        self._summary(out, step)
+
+    def png_image(self, tag, png, step):
+        """A PNG (bytes) for the images tab; its size from the IHDR chunk."""
+        if png[:8] != b"\x89PNG\r\n\x1a\n" or len(png) < 24:
+            raise ValueError(f"{tag}: not a PNG")
+        width, height = struct.unpack(">II", png[16:24])
+        image = _Proto()
+        image.varint(1, height)
+        image.varint(2, width)
+        image.varint(3, 3)  # RGB
+        image.bytes(4, png)
+        v = _Proto()
+        v.bytes(1, tag.encode())
+        v.bytes(4, bytes(image.data))
+        self._summary([v], step)
 
     def close(self):
         self._f.close()

@@ -14,8 +14,15 @@ Under torchrun (WORLD_SIZE > 1) the process group is NCCL on CUDA and gloo on CP
 the global batch's statistics (distributed.py) and the loss is that of the global batch
 (losses.py), so the per-epoch losses equal a 1-process run's. Only rank 0 writes.
 
-Extra flags of this trainer: --cache, --batvision, --device, --amp, --amp_dtype,
+Extra flags of this trainer: --cache, --batvision, --device, --amp, --data_on_device,
 --workers, --init, --overwrite, --threads. They are not part of the run's settings.
+
+Each epoch reports the seconds spent waiting for the next batch (``data_seconds`` in
+metrics.jsonl, the data-wait share on the console and in TensorBoard, W&B through
+``batvision wandb-sync``): a GPU that waits needs more ``--workers`` or ``--data_on_device``.
+Each validated epoch's prediction sheet is drawn into results/<run>/ by ``batvision
+sheet`` (the Swift tool's pictures; skipped, with a note, when no batvision binary is found)
+and shown in TensorBoard, as ``batvision train`` does.
 """
 import argparse
 import json
@@ -24,6 +31,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -70,8 +78,12 @@ def build_parser():
     g.add_argument("--batvision", default=os.environ.get("BATVISION_BIN", "batvision"),
                    help="the batvision binary used to resolve the cache (default: $BATVISION_BIN or batvision)")
     g.add_argument("--device", choices=["cuda", "cpu"], default=None, help="default: cuda when available")
-    g.add_argument("--amp", action="store_true", help="mixed precision (autocast) for the forward pass")
-    g.add_argument("--amp_dtype", choices=["bfloat16", "float16"], default="bfloat16")
+    g.add_argument("--amp", nargs="?", const="bf16", choices=sorted(AMP_DTYPES), default=None,
+                   help="mixed precision: autocast the forward pass to bf16 (--amp alone) or fp16 (with a gradient "
+                        "scaler); weights, optimiser and checkpoints stay float32")
+    g.add_argument("--data_on_device", action="store_true",
+                   help="load each split once into the device's memory and gather batches there, in the sampler's "
+                        "order (refused, with the figures, when it does not fit)")
     g.add_argument("--workers", type=int, default=None,
                    help="DataLoader workers per rank (default: the num_threads setting, the baseline's DataLoader workers)")
     g.add_argument("--init", choices=["swift", "torch"], default="swift",
@@ -79,6 +91,10 @@ def build_parser():
     g.add_argument("--overwrite", action="store_true", help="start over even if the run already has checkpoints")
     g.add_argument("--threads", type=int, default=0, help="torch CPU threads per rank (0: torch's default)")
     return p
+
+
+# --amp's values: torch's dtype names.
+AMP_DTYPES = {"bf16": "bfloat16", "fp16": "float16"}
 
 
 # ----------------------------------------------------------------------------- cache
@@ -230,10 +246,12 @@ class Trainer:
             from torch.nn.parallel import DistributedDataParallel as DDP
             self.raw = D.global_batchnorm(self.raw, self.device_type).to(self.device)
             self.model = DDP(self.raw, device_ids=[self.local_rank] if self.device_type == "cuda" else None)
-        self.amp_dtype = getattr(torch, args.amp_dtype)
+        self.amp_dtype = getattr(torch, AMP_DTYPES[args.amp]) if args.amp else None
         self.scaler = None
-        if args.amp and self.amp_dtype == torch.float16 and self.device_type == "cuda":
-            self.scaler = torch.amp.GradScaler("cuda")
+        if self.amp_dtype == torch.float16:
+            # fp16's narrow range underflows small gradients: scale the loss (bf16 needs none).
+            self.scaler = torch.amp.GradScaler(self.device_type)
+        self.train_data = self.val_data = None
 
     # -- logging
     def log(self, msg):
@@ -267,9 +285,27 @@ class Trainer:
 
     def autocast(self):
         import contextlib
-        if not self.args.amp:
+        if self.amp_dtype is None:
             return contextlib.nullcontext()
         return self.torch.autocast(device_type=self.device_type, dtype=self.amp_dtype)
+
+    def validation_batches(self):
+        """This rank's validation batches: whole batches of --batch_size, round-robin over the ranks."""
+        n, b = self.val_ds.n, self.config.batch_size
+        return [list(range(i, min(i + b, n))) for k, i in enumerate(range(0, n, b)) if k % self.world == self.rank]
+
+    def load_on_device(self, sampler):
+        """--data_on_device: the training split (all of it when shuffled, else this rank's
+        rows) and this rank's validation rows, into the device's memory."""
+        from .device_data import DeviceResidentSplit, rows_of
+        start = time.perf_counter()
+        rows = None if self.config.shuffle or self.world == 1 else rows_of(list(sampler))
+        self.train_data = DeviceResidentSplit(self.train_ds, self.device, rows=rows)
+        held = self.train_data.bytes
+        if self.val_ds.n:
+            self.val_data = DeviceResidentSplit(self.val_ds, self.device, rows=rows_of(self.validation_batches()))
+            held += self.val_data.bytes
+        self.log(f"data on {self.device}: {held / 1e9:.2f} GB read in {time.perf_counter() - start:.1f} s")
 
     # -- the loop
     def run(self):
@@ -306,16 +342,24 @@ class Trainer:
                  f"{config.num_downs} levels, ngf {config.ngf}, {n_params} parameters; {config.optimizer} lr "
                  f"{settings_mod.python_float(config.learning_rate)}, batch {config.batch_size}, {config.criterion}; "
                  f"PyTorch {torch.__version__} on {self.device_type}, {self.world} process(es)"
-                 + (f", amp {self.args.amp_dtype}" if self.args.amp else ""))
+                 + (f", amp {self.args.amp}" if self.args.amp else "")
+                 + (", data on the device" if self.args.data_on_device else f", {self.workers} DataLoader worker(s)"))
         sampler = DistributedBatchSampler(self.train_ds.n, config.batch_size, config.seed, config.shuffle,
                                           self.rank, self.world)
-        loader = self.loader(self.train_ds, sampler, persistent=True)
+        if self.args.data_on_device:
+            from .device_data import DeviceLoader
+            self.load_on_device(sampler)
+            loader = DeviceLoader(self.train_data, sampler)
+        else:
+            loader = self.loader(self.train_ds, sampler, persistent=True)
+        self.pictures = Pictures(self, board) if self.rank == 0 else None
         for epoch in range(first, config.epochs + 1):
             record = self.train_epoch(epoch, sampler, loader)
             validate = config.validation and self.val_ds.n > 0 and (
                 epoch % config.validation_iter == 0 or epoch == config.epochs)
+            panels = None
             if validate:
-                vl, metrics, nonfinite = self.validate()
+                vl, metrics, nonfinite, panels = self.validate()
                 if vl is not None:
                     record["val_loss"] = vl
                 record["metrics"] = metrics
@@ -330,8 +374,17 @@ class Trainer:
                     scalars.append((f"val/{k}", record["metrics"][k]))
                 if "log10_nonfinite_pixels" in record:
                     scalars.append(("val/log10_nonfinite_pixels", float(record["log10_nonfinite_pixels"])))
+                scalars += [("time/epoch_seconds", record["seconds"]), ("train/learning_rate", config.learning_rate),
+                             ("time/data_wait_seconds", record["data_seconds"]),
+                             ("time/data_wait_fraction", data_wait_fraction(record))]
                 if board is not None:  # a non-finite figure is left out; describe() says why
                     board.scalars([(t, v) for t, v in scalars if math.isfinite(v)], epoch)
+                    steps = len(sampler)
+                    for k, v in enumerate(self.iteration_losses):
+                        if math.isfinite(v):
+                            board.scalars([("train/loss_iter", v)], (epoch - 1) * steps + k + 1)
+                if panels:
+                    self.pictures.validation(epoch, panels)
                 self.log(self.describe(record))
                 if epoch % config.saving_checkpoints == 0 or epoch == config.epochs:
                     ckpt.save_checkpoint(dirs.checkpoint(epoch), self.raw.state_dict(), self.info(record),
@@ -373,10 +426,20 @@ class Trainer:
         self.model.train()
         sampler.set_epoch(epoch)
         start = time.perf_counter()
-        loss_sum, batches, skipped, seen = 0.0, 0, 0, 0
+        loss_sum, batches, skipped, seen, waited = 0.0, 0, 0, 0, 0.0
+        self.iteration_losses = []
         params = [p for _, p in self.named_params]
-        for audio, depth, _ in loader:
+        batches_iter = iter(loader)
+        while True:
+            # The time blocked here is the time the reader did not keep up (each step ends
+            # in a host sync, loss.item(), so the device is idle while it lasts).
+            t = time.perf_counter()
+            try:
+                audio, depth, _ = next(batches_iter)
+            except StopIteration:
+                break
             x, y = self.to_device(audio, depth)
+            waited += time.perf_counter() - t
             with self.autocast():
                 pred = self.model(x)
             sums = self.loss.sums(pred.float(), y)
@@ -412,26 +475,28 @@ class Trainer:
                 torch.nn.utils.clip_grad_norm_(params, config.clip_grad_norm)
                 self.optimizer.step()
             self.optimizer._batvision_steps = getattr(self.optimizer, "_batvision_steps", 0) + 1
+            self.iteration_losses.append(v)
             loss_sum += v
             batches += 1
             seen += rows
         seconds = time.perf_counter() - start
         return {"epoch": epoch, "train_loss": loss_sum / batches if batches else float("nan"), "seconds": seconds,
-                "samples_per_s": seen / max(seconds, 1e-9), "skipped_batches": skipped}
+                "samples_per_s": seen / max(seconds, 1e-9), "skipped_batches": skipped, "data_seconds": waited}
 
     def validate(self):
         """Eval-mode pass over the validation split in order, batches of --batch_size:
-        the mean batch loss and the mean per-sample metrics. Under DDP the ranks take
-        whole batches round-robin and rank 0 gathers."""
+        the mean batch loss, the mean per-sample metrics, the non-finite log10 pixels and
+        the first prediction_samples samples' maps in metres (for the picture). Under DDP
+        the ranks take whole batches round-robin and rank 0 gathers."""
         torch, config = self.torch, self.config
         self.raw.eval()
-        n = self.val_ds.n
-        b = config.batch_size
-        mine = [list(range(i, min(i + b, n))) for k, i in enumerate(range(0, n, b)) if k % self.world == self.rank]
+        mine = self.validation_batches()
         results = []  # (batch number, loss or None, per-sample metrics, non-finite log10 pixels)
-        loader = self.loader(self.val_ds, mine)
+        panels = []   # (index, gt, pred) in metres, of the first prediction_samples samples
+        want = max(self.s.int("prediction_samples"), 0)
+        loader = self.val_data.batches(mine) if self.val_data is not None else self.loader(self.val_ds, mine)
         with torch.no_grad():
-            for k, (audio, depth, _) in enumerate(loader):
+            for k, (audio, depth, index) in enumerate(loader):
                 x, y = self.to_device(audio, depth)
                 with self.autocast():
                     pred = self.raw(x)
@@ -441,14 +506,19 @@ class Trainer:
                 gt, pr = y.cpu().numpy(), pred.cpu().numpy()
                 results.append((k * self.world + self.rank, lv, batch_errors(gt, pr, self.scale),
                                 log10_nonfinite(gt, pr, self.scale)))
+                for r, i in enumerate(np.asarray(index).tolist()):
+                    if i < want:
+                        panels.append((i, gt[r] * np.float32(self.scale), pr[r] * np.float32(self.scale)))
         self.raw.train()
         if self.world > 1:
             gathered = [None] * self.world
-            torch.distributed.all_gather_object(gathered, results)
-            results = sorted((r for part in gathered for r in part), key=lambda r: r[0])
+            torch.distributed.all_gather_object(gathered, (results, panels))
+            results = sorted((r for part, _ in gathered for r in part), key=lambda r: r[0])
+            panels = [p for _, part in gathered for p in part]
         losses = [lv for _, lv, _, _ in results if lv is not None]
         rows = [row for _, _, rs, _ in results for row in rs]
-        return (sum(losses) / len(losses) if losses else None), mean_metrics(rows), sum(n for *_, n in results)
+        return ((sum(losses) / len(losses) if losses else None), mean_metrics(rows), sum(n for *_, n in results),
+                sorted(panels, key=lambda p: p[0]))
 
     def best_so_far(self):
         if self.config.resume_epoch is None or not os.path.exists(self.dirs.best):
@@ -464,7 +534,7 @@ class Trainer:
     def describe(self, r):
         c = self.config
         s = (f"epoch {r['epoch']:3d}/{c.epochs}  train_loss {r['train_loss']:.4f}  {r['seconds']:.1f} s "
-             f"({r['samples_per_s']:.0f} samples/s)")
+             f"({r['samples_per_s']:.0f} samples/s, data wait {100 * data_wait_fraction(r):.0f} %)")
         if r.get("val_loss") is not None:
             s += f"  val_loss {r['val_loss']:.4f}"
         if r.get("metrics"):
@@ -484,6 +554,68 @@ class Trainer:
                      f"world size {self.world}, cache {self.cache_path}")
         with open(os.path.join(self.dirs.logs, "config.yaml"), "w") as f:
             f.write("\n".join(lines) + "\n")
+
+
+def data_wait_fraction(record):
+    """The share of the epoch spent waiting for data (EpochRecord.dataWaitFraction)."""
+    seconds = record.get("seconds") or 0.0
+    return min(1.0, record.get("data_seconds", 0.0) / seconds) if seconds > 0 else 0.0
+
+
+class Pictures:
+    """The validation prediction sheet of each validated epoch, drawn as ``batvision train``
+    draws it: the panels go into a prediction file (PredictionArchive's layout), ``batvision
+    sheet --png_only`` draws results/<run>/epoch_NNNN_prediction.png, and TensorBoard shows it
+    every validation_display epochs. Without a batvision binary: one note, no pictures."""
+
+    def __init__(self, trainer, board):
+        self.trainer, self.board = trainer, board
+        self.binary = trainer.args.batvision
+        self.available = shutil.which(self.binary) is not None or os.path.exists(self.binary)
+        self.noted = False
+
+    def validation(self, epoch, panels):
+        t = self.trainer
+        if not self.available:
+            if not self.noted:
+                t.log(f"note: no batvision binary ({self.binary}): no prediction pictures (set --batvision or BATVISION_BIN)")
+                self.noted = True
+            return
+        png = os.path.join(t.dirs.results, f"epoch_{epoch:04d}_prediction.png")
+        with tempfile.TemporaryDirectory(dir=t.dirs.results) as tmp:
+            archive = os.path.join(tmp, "predictions.h5")
+            write_prediction_archive(archive, panels, t.val_ds, epoch)
+            r = subprocess.run([self.binary, "sheet", "--predictions", archive, "--out", png[:-4], "--png_only",
+                                "--rows", str(len(panels)), "--title", f"validation, epoch {epoch}"],
+                               capture_output=True, text=True)
+        if r.returncode != 0:
+            t.log(f"note: the epoch {epoch} picture failed ({self.binary} sheet, exit {r.returncode}): "
+                  f"{r.stderr.strip()[:300]}")
+            return
+        display = t.s.int("validation_display")
+        if self.board is not None and display > 0 and epoch % display == 0:
+            with open(png, "rb") as f:
+                self.board.png_image("val/prediction", f.read(), epoch)
+
+
+def write_prediction_archive(path, panels, ds, epoch):
+    """Samples' maps in metres as ``eval --save_predictions`` lays them out (PredictionArchive.swift):
+    /gt, /pred [N, 1, S, S] float32, /sample and /split ids, the features' config, complete = 1."""
+    import h5py
+    ids = ds.sample_ids
+    names = [ids[i] if i < len(ids) else f"{ds.split}/{i}" for i, _, _ in panels]
+    width = max(1, max(len(n.encode()) for n in names))
+    with h5py.File(path, "w") as f:
+        f.create_dataset("gt", data=np.stack([g for _, g, _ in panels]).astype(np.float32))
+        f.create_dataset("pred", data=np.stack([p for _, _, p in panels]).astype(np.float32))
+        f.create_dataset("sample", data=np.array([n.encode() for n in names], dtype=f"S{width}"))
+        f.create_dataset("split", data=np.array([ds.split.encode()] * len(names), dtype="S5"))
+        # Fixed-length strings, as the Swift tool writes and reads its attributes.
+        if "feature_config" in ds.attrs:
+            f.attrs["feature_config"] = np.bytes_(str(ds.attrs["feature_config"]).encode())
+        f.attrs["epoch"] = np.int64(epoch)
+        f.attrs["units"] = np.bytes_(b"metres")
+        f.attrs["complete"] = np.int64(1)
 
 
 class RunDirectories:
@@ -521,7 +653,7 @@ class RunDirectories:
         train_loss, seconds, samples_per_s, skipped_batches and, when validated,
         val_loss and metrics (EpochRecord.swift)."""
         keys = ("epoch", "train_loss", "seconds", "samples_per_s", "skipped_batches", "val_loss", "metrics",
-                "log10_nonfinite_pixels")
+                "log10_nonfinite_pixels", "data_seconds")
         text = "".join(ckpt.dumps({k: r[k] for k in keys if r.get(k) is not None}) + "\n" for r in records)
         tmp = self.metrics_log + ".tmp"
         with open(tmp, "w") as f:

@@ -40,6 +40,9 @@ def test_a_run_shows_in_tensorboard_as_the_baselines_does(synthetic, tmp_path):
     assert scalars("val/rmse") == {r["epoch"]: _f32(r["metrics"]["rmse"]) for r in records}
     assert scalars("train/learning_rate") == {e: _f32(0.002) for e in (1, 2, 3)}
     assert all(v > 0 for v in scalars("time/epoch_seconds").values()) and sorted(scalars("time/epoch_seconds")) == [1, 2, 3]
+    # The time the loop waited for data, and its share of the epoch (metrics.jsonl's data_seconds).
+    assert scalars("time/data_wait_seconds") == {r["epoch"]: _f32(r["data_seconds"]) for r in records}
+    assert all(0 <= v <= 1 for v in scalars("time/data_wait_fraction").values()) and len(scalars("time/data_wait_fraction")) == 3
     # Per iteration: one loss per batch, at global steps 1..epochs*batches.
     batches = -(-29 // batch)
     assert sorted(scalars("train/loss_iter")) == list(range(1, epochs * batches + 1))

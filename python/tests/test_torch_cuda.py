@@ -66,7 +66,7 @@ def test_cuda_fp32_trains_as_the_cpu(synthetic_v1, tmp_path):
     assert info["epoch"] == 3 and np.abs(yg - yc).max() / np.abs(yc).max() < 1e-3
 
 
-@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+@pytest.mark.parametrize("dtype", ["bf16", "fp16"])
 def test_swift_evaluates_a_mixed_precision_cuda_run(synthetic_v1, tmp_path, dtype):
     """--amp on CUDA (float16 through a GradScaler): finite losses, validation near the
     float32 figures of the same weights, and `batvision eval` of its checkpoint equal to
@@ -74,7 +74,7 @@ def test_swift_evaluates_a_mixed_precision_cuda_run(synthetic_v1, tmp_path, dtyp
     syn = synthetic_v1
     exp = f"amp_{dtype}"
     out = str(tmp_path / exp)
-    python_train(syn, out, *FLAGS, "--epochs", "2", "--experiment_name", exp, "--amp", "--amp_dtype", dtype,
+    python_train(syn, out, *FLAGS, "--epochs", "2", "--experiment_name", exp, "--amp", dtype,
                  device="cuda")
     rn = run_name(8, exp=exp)
     recs = records(out, rn)

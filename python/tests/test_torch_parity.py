@@ -26,14 +26,16 @@ def run_name(batch, crit_opt="AdamW", exp="default", lr="0.001", dataset="batvis
     return f"unet_baseline_{dataset}_BS{batch}_Lr{lr}_{crit_opt}_{exp}"
 
 
-def copy_run(src_out, dst_out, run, upto):
-    """checkpoint_<upto> (+ optimiser file) and the metrics log of a run, into another output dir."""
+def copy_run(src_out, dst_out, run, upto, dst_run=None):
+    """checkpoint_<upto> (+ optimiser file) and the metrics log of a run, into another output
+    dir (under ``dst_run``, another run name, when given)."""
+    dst_run = dst_run or run
     for kind in ("checkpoints", "logs"):
-        os.makedirs(os.path.join(dst_out, kind, run), exist_ok=True)
+        os.makedirs(os.path.join(dst_out, kind, dst_run), exist_ok=True)
     for suffix in (".safetensors", ".optim.safetensors"):
         shutil.copy(os.path.join(src_out, "checkpoints", run, f"checkpoint_{upto}{suffix}"),
-                    os.path.join(dst_out, "checkpoints", run))
-    shutil.copy(os.path.join(src_out, "logs", run, "metrics.jsonl"), os.path.join(dst_out, "logs", run))
+                    os.path.join(dst_out, "checkpoints", dst_run))
+    shutil.copy(os.path.join(src_out, "logs", run, "metrics.jsonl"), os.path.join(dst_out, "logs", dst_run))
 
 
 def eval_output(path, audio):
@@ -105,9 +107,9 @@ def test_same_shuffled_batches_as_swift(synthetic_v1, tmp_path):
     python_train(syn, py, *flags, "--epochs", "3", "--checkpoints", "2", workers=2)
     assert loss_of(py, rn, 3) == pytest.approx(loss_of(sw, rn, 3), rel=1e-4)
     other = str(tmp_path / "other_seed")
-    copy_run(sw, other, rn, 2)
+    copy_run(sw, other, rn, 2, dst_run=rn + "_seed1")  # a seed other than 0 names the run
     python_train(syn, other, *flags, "--epochs", "3", "--checkpoints", "2", "--seed", "1")
-    assert abs(loss_of(other, rn, 3) / loss_of(sw, rn, 3) - 1) > 1e-3
+    assert abs(loss_of(other, rn + "_seed1", 3) / loss_of(sw, rn, 3) - 1) > 1e-3
 
 
 def test_swift_continues_and_evaluates_a_pytorch_run(synthetic_v1, tmp_path):

@@ -35,6 +35,8 @@ def check_against_log(wandb_file, logs):
         row = rows[r["epoch"]]
         assert row["_step"] == r["epoch"]
         assert row["train/loss"] == r["train_loss"]
+        assert row["train/data_wait_seconds"] == r["data_seconds"]
+        assert 0 <= row["train/data_wait_fraction"] <= 1
         if r.get("metrics"):
             assert row["val/loss"] == r["val_loss"]
             for k, v in r["metrics"].items():

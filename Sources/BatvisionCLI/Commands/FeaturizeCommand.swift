@@ -26,7 +26,7 @@ struct FeaturizeCommand: ParsableCommand {
     @Flag(name: .customLong("quiet"), help: "No progress display.")
     var quiet = false
 
-    @Option(name: .customLong("shard"), help: "Compute only shard K of N (0 <= K < N), e.g. 3/8.")
+    @Option(name: .customLong("shard"), help: ArgumentHelp("Compute only shard K of N (0 <= K < N), e.g. 3/8.", valueName: "K/N"))
     var shard: ShardSpec?
 
     @Flag(name: .customLong("print_cache_dir"), help: "Print the cache's key folder and exit (no work): for scripts and cluster drivers.")
@@ -77,6 +77,4 @@ extension ShardSpec: ExpressibleByArgument {
         guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), let spec = try? ShardSpec(index: k, count: n) else { return nil }
         self = spec
     }
-
-    public static var defaultValueDescription: String { "K/N" }
 }
