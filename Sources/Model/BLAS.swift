@@ -91,6 +91,9 @@ public struct Gemm: Sendable, Equatable {
                       beta: beta, c: c, ldc: ldc)
         case .openblas, .auto:
             sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        case .portable:
+            PortableGemm.multiply(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                                  beta: beta, c: c, ldc: ldc)
         }
     }
 }

@@ -1,7 +1,9 @@
 /// Which library multiplies the convolutions' matrices (`--gemm`, conf key `gemm`).
 /// `auto` picks by what the CPU offers when the model is built, not when it is compiled.
+/// `portable` is our own code (`PortableGemm`): the same bits on every host, what
+/// `--deterministic` pins; `auto` never picks it.
 public enum GemmEngine: String, Sendable, CaseIterable {
-    case auto, openblas, onednn
+    case auto, openblas, onednn, portable
 
     /// The library `auto` stands for on `cpu`; an explicit choice stands for itself.
     ///

@@ -13,7 +13,7 @@ import Support
 
     /// (m, n, k): inline (under 2^20 multiply-adds), split by columns and by rows across two
     /// threads, and with the transposes the convolutions use; against float64 loops.
-    @Test(arguments: [(7, 9, 5), (64, 256, 128), (256, 64, 128)], [GemmEngine.openblas, .onednn])
+    @Test(arguments: [(7, 9, 5), (64, 256, 128), (256, 64, 128)], [GemmEngine.openblas, .onednn, .portable])
     func multiplyMatchesDirectLoops(_ shape: (Int, Int, Int), engine: GemmEngine) {
         let (m, n, k) = shape
         let gemm = Gemm(engine, par: Parallelism(workers: 2))
@@ -68,5 +68,46 @@ import Support
             #expect(engine.resolved(on: avx512) == engine && engine.resolved(on: avx2) == engine)
         }
         #expect(Gemm(.auto, par: .allCores, cpu: avx512).engine == .onednn)
+    }
+
+    /// The portable path's promise, which makes `--deterministic` hold across hosts: every
+    /// element is the float sum over k in order from 0, one fused multiply-add per step
+    /// (correctly rounded: the same bits from any FMA unit or libm), then beta C added, bit
+    /// for bit the scalar loop below, whatever the shape's edges (short row blocks, partial lanes,
+    /// several panels), the transposes, and however `Gemm` splits the product over threads.
+    @Test func portableIsTheFixedOrderSumBitForBit() {
+        func reference(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: [Float], _ b: [Float],
+                       _ beta: Float, _ c: [Float]) -> [Float] {
+            var out = c
+            for i in 0..<m {
+                for j in 0..<n {
+                    var acc: Float = 0
+                    for p in 0..<k {
+                        let x = transA ? a[p * m + i] : a[i * k + p], y = transB ? b[j * k + p] : b[p * n + j]
+                        acc.addProduct(x, y)
+                    }
+                    out[i * n + j] = beta == 0 ? acc : beta * c[i * n + j] + acc
+                }
+            }
+            return out
+        }
+        // (m, n, k): single lanes, partial blocks, K = 0, a panel boundary (n > 256 columns
+        // at small k), and one big enough for Gemm to split across threads.
+        for (m, n, k) in [(1, 1, 1), (5, 17, 3), (13, 40, 70), (3, 300, 9), (2, 5, 0), (64, 130, 200)] {
+            for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
+                for beta: Float in [0, 1, 0.5] {
+                    let a = Self.random(m * k, seed: 7), b = Self.random(k * n, seed: 8), c0 = Self.random(m * n, seed: 9)
+                    let want = reference(transA, transB, m, n, k, a, b, beta, c0)
+                    for workers in [1, 2, 3] {
+                        var c = c0
+                        Gemm(.portable, par: Parallelism(workers: workers)).multiply(
+                            transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: transA ? m : k,
+                            b: b, ldb: transB ? k : n, beta: beta, c: &c, ldc: n)
+                        #expect(c.map(\.bitPattern) == want.map(\.bitPattern),
+                                "(\(m), \(n), \(k)) transA \(transA) transB \(transB) beta \(beta), \(workers) threads")
+                    }
+                }
+            }
+        }
     }
 }

@@ -205,6 +205,13 @@ class Trainer:
         self.device = torch.device(f"cuda:{self.local_rank}" if self.device_type == "cuda" else "cpu")
         if args.threads:
             torch.set_num_threads(args.threads)
+        if s.bool("deterministic"):
+            # PyTorch's own repeatable kernels: the same run twice on one machine gives the same
+            # bits (CUDA also needs CUBLAS_WORKSPACE_CONFIG=:4096:8). batvision's --deterministic
+            # goes further (the same bits on any x86 host); --gemm is batvision's alone.
+            os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+            torch.use_deterministic_algorithms(True)
+            torch.backends.cudnn.benchmark = False
         self.cache_path = cache_path
         self.train_ds = BatvisionCache(cache_path, "train")
         self.val_ds = BatvisionCache(cache_path, "val")

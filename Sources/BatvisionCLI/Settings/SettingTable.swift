@@ -126,7 +126,10 @@ struct SettingTable: Sendable {
         help: "Threads to compute on (`null`: every core).", accepts: "1 to 4 per core, or null", commands: [.stats, .featurize, .train, .eval])
     let gemm = Setting<GemmEngine>("gemm", .same("auto"),
         help: "The library of the convolutions' matrix products.",
-        discussion: "auto: oneDNN on CPUs with AVX-512, OpenBLAS otherwise (docs/benchmarks.md).", commands: [.train, .eval])
+        discussion: "auto: oneDNN on CPUs with AVX-512, OpenBLAS otherwise (docs/benchmarks.md). portable: our own products, the same bits on every host (what --deterministic pins).", commands: [.train, .eval])
+    let deterministic = Setting<BoolSetting>("deterministic", .same("false"),
+        help: "Pin the portable product path (--gemm portable): the same results, bit for bit, on AVX2 and AVX-512 hosts, at a cost in speed (docs/benchmarks.md).",
+        commands: [.train, .eval], isSwitch: true)
 
     // MARK: evaluation (conf/mode/test.yaml)
     let evalOn = Setting<EvalSplit>("eval_on", .same("test"),
