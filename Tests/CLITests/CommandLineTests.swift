@@ -45,7 +45,8 @@ import TestSupport
     /// host: the dynamic linker binds a library function lazily, at its first call, and
     /// `LD_DEBUG=bindings` logs each binding with the library it resolved to. This holds on
     /// hosts where the two libraries round alike, where comparing results could not tell.
-    @Test(arguments: ["openblas", "onednn", "auto"])
+    /// The portable path calls neither.
+    @Test(arguments: ["openblas", "onednn", "auto", "portable"])
     func eachEngineBindsOnlyItsOwnLibrary(_ gemm: String) throws {
         let dir = try TemporaryFolder("ld-debug")
         defer { dir.cleanup() }
@@ -69,6 +70,10 @@ import TestSupport
         }
         let avx512 = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.contains(" avx512f") ?? false
         let engine = gemm == "auto" ? (avx512 ? "onednn" : "openblas") : gemm
+        if engine == "portable" {
+            #expect(bound("cblas_sgemm").isEmpty && bound("dnnl_sgemm").isEmpty, "portable called a library: \(bound("cblas_sgemm")) \(bound("dnnl_sgemm"))")
+            return
+        }
         let (own, other) = engine == "onednn" ? (("dnnl_sgemm", "libdnnl"), "cblas_sgemm") : (("cblas_sgemm", "libopenblas"), "dnnl_sgemm")
         let ownBindings = bound(own.0)
         #expect(!ownBindings.isEmpty && ownBindings.allSatisfy { $0.contains(own.1) }, "\(gemm): \(own.0) bound \(ownBindings)")

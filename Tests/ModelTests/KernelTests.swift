@@ -47,8 +47,8 @@ import TestSupport
         return (dW.map(Float.init), dX.map(Float.init))
     }
 
-    /// Both matrix-product libraries run every kernel test.
-    static let engines: [GemmEngine] = [.openblas, .onednn]
+    /// Every product path (both libraries and the portable one) runs every kernel test.
+    static let engines: [GemmEngine] = [.openblas, .onednn, .portable]
 
     /// Widths 36 and 38: rows of 18 and 19 half-pixels take the eight-wide copies and adds
     /// of im2col/col2im and their remainders.

@@ -36,7 +36,7 @@ import TestSupport
     }
 
     /// Run on both matrix-product libraries, at the same tolerances.
-    @Test(arguments: try cases(), [GemmEngine.openblas, .onednn])
+    @Test(arguments: try cases(), [GemmEngine.openblas, .onednn, .portable])
     func oneTrainingStepMatchesPyTorch(_ c: Case, engine: GemmEngine) throws {
         let model = try UNet(UNetConfig(numDowns: c.numDowns, ngf: c.ngf, depthNorm: c.depthNorm), gemm: engine)
         #expect(model.gemm.engine == engine)

@@ -7,7 +7,7 @@ import Testing
 /// `bench eval`'s timing loop: every sample of the asked splits once per pass, on the
 /// engine asked for, and refused for a model the cache's images do not fit.
 @Suite struct InferenceBenchmarkTests {
-    @Test(arguments: [GemmEngine.openblas, .onednn])
+    @Test(arguments: [GemmEngine.openblas, .onednn, .portable])
     func countsEverySampleOfTheSplitsOnTheEngineAsked(engine: GemmEngine) throws {
         let fx = try TrainingFixture(samples: 12)
         defer { fx.dir.cleanup() }

@@ -109,7 +109,7 @@ def test_the_package_reads_the_tools_own_table_of_settings():
     assert json.loads(printed) == S.TABLE, "python/batvision_cache/settings.json is stale: run `batvision settings --json > python/batvision_cache/settings.json`"
     # What the package derives from it.
     assert S.default("learning_rate", "batvisionv1") == "0.001" and S.default("batch_size", "batvisionv2") == "256"
-    assert set(S.TRAIN_SWITCHES) == {"save_best_model", "use_wandb"}
+    assert set(S.TRAIN_SWITCHES) == {"save_best_model", "use_wandb", "deterministic"}
     assert S.FEATURE_NAMES["depth_resize"] == "depthResize" and "dataset_dir" not in S.TRAIN_KEYS
 
 

@@ -46,7 +46,7 @@ struct BenchTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Time U-Net training steps (forward, Combined loss, backward, clip, AdamW) like `bench_reference.py train`.",
-        discussion: "Uses every core unless --threads says otherwise, as training does; prints the library that ran the products (--gemm, auto resolved for this CPU), the step's GFLOP/s against the host's peak estimate (cores x FMA width x the clock /proc/cpuinfo gives) and against a 2048-cubed product measured afterwards on the same library and threads, and the mean seconds of each phase of a step (phase_seconds: zero_grad, forward, loss, backward, clip_and_optimizer).")
+        discussion: "Uses every core unless --threads says otherwise, as training does; prints the library that ran the products (--gemm, auto resolved for this CPU), the step's GFLOP/s against the host's peak estimate (cores x FMA width x the clock /proc/cpuinfo gives) and against a square product measured afterwards on the same library and threads (side dense_gemm_n: 2048, or less where one product of the side before took over a quarter second, as the portable kernel in a debug build does), and the mean seconds of each phase of a step (phase_seconds: zero_grad, forward, loss, backward, clip_and_optimizer).")
 
     @OptionGroup var model: BenchModelOptions
     @Option(help: "Input side length.")
@@ -71,9 +71,9 @@ struct BenchTrainCommand: ParsableCommand {
         let flops = UNetConfig(numDowns: model.numDowns, ngf: model.ngf, depthNorm: true).trainingFlops(batch: batch, size: size)
         let achieved = flops / r.secondsPerStep / 1e9, peak = HostPeak.current(cores: min(par.workers, ProcessInfo.processInfo.activeProcessorCount))
         let dense = DenseGemmRate.measure(Gemm(r.gemm, par: par))
-        print(String(format: "{\"bench\": \"train\", \"num_downs\": %d, \"ngf\": %d, \"size\": %d, \"batch\": %d, \"threads\": %d, \"gemm\": \"%@\", \"seconds_per_step\": %.4f, \"samples_per_s\": %.2f, \"gflop_per_step\": %.1f, \"gflops\": %.1f, \"peak_gflops\": %.1f, \"percent_of_peak\": %.1f, \"dense_gemm_gflops\": %.1f, \"percent_of_dense_gemm\": %.1f, \"cpu\": \"%@ (%@)\", \"phase_seconds\": {%@}}",
+        print(String(format: "{\"bench\": \"train\", \"num_downs\": %d, \"ngf\": %d, \"size\": %d, \"batch\": %d, \"threads\": %d, \"gemm\": \"%@\", \"seconds_per_step\": %.4f, \"samples_per_s\": %.2f, \"gflop_per_step\": %.1f, \"gflops\": %.1f, \"peak_gflops\": %.1f, \"percent_of_peak\": %.1f, \"dense_gemm_gflops\": %.1f, \"percent_of_dense_gemm\": %.1f, \"dense_gemm_n\": %d, \"cpu\": \"%@ (%@)\", \"phase_seconds\": {%@}}",
                      model.numDowns, model.ngf, size, batch, par.workers, r.gemm.rawValue, r.secondsPerStep, r.samplesPerSecond,
-                     flops / 1e9, achieved, peak.gflops, 100 * achieved / peak.gflops, dense, 100 * achieved / dense, peak.model, peak.flags,
+                     flops / 1e9, achieved, peak.gflops, 100 * achieved / peak.gflops, dense.gflops, 100 * achieved / dense.gflops, dense.n, peak.model, peak.flags,
                      r.phases.map { String(format: "\"%@\": %.4f", $0.name, $0.seconds) }.joined(separator: ", ")))
     }
 }
