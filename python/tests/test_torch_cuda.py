@@ -6,7 +6,6 @@ fp32 on CUDA must train as on the CPU (TF32 off through NVIDIA_TF32_OVERRIDE=0: 
 convolutions otherwise round their inputs to 10-bit mantissas), and a mixed-precision run's
 checkpoint must be one `batvision eval` reads as PyTorch does.
 """
-import json
 import os
 
 import numpy as np
@@ -17,10 +16,10 @@ if not torch.cuda.is_available():
     pytest.skip("no CUDA device", allow_module_level=True)
 
 from batvision_cache import BatvisionCache  # noqa: E402
-from batvision_cache.metrics import NAMES, batch_errors, mean_metrics  # noqa: E402
+from batvision_cache.metrics import NAMES  # noqa: E402
 
-from conftest import python_train, read_records, run  # noqa: E402
-from test_torch_parity import eval_output, run_name  # noqa: E402
+from conftest import python_train, read_records  # noqa: E402
+from test_torch_parity import assert_batvision_eval_is_float32_eval, eval_output, run_name  # noqa: E402
 
 FLAGS = ["--num_downs", "5", "--ngf", "8", "--batch_size", "8", "--validation_iter", "1", "--saving_checkpoints", "1"]
 NO_TF32 = {"NVIDIA_TF32_OVERRIDE": "0"}
@@ -80,17 +79,7 @@ def test_swift_evaluates_a_mixed_precision_cuda_run(synthetic_v1, tmp_path, dtyp
     recs = records(out, rn)
     assert [x["epoch"] for x in recs] == [1, 2]
     assert all(np.isfinite(x["train_loss"]) and np.isfinite(x["val_loss"]) and x["skipped_batches"] == 0 for x in recs)
-    stats = str(tmp_path / "stats")
-    run([syn.bin, "eval"] + syn.common() + ["--batch_size", "8", "--experiment_name", exp, "--output_dir", out,
-        "--checkpoints", "2", "--eval_on", "val", "--stat_dir", stats], cwd=syn.root)
-    summary = json.load(open(os.path.join(stats, rn, "epoch_0002_val_summary.json")))
-    ds = BatvisionCache(syn.cache, "val")
-    a, d, _ = ds[list(range(len(ds)))]
-    y, info = eval_output(os.path.join(out, "checkpoints", rn, "checkpoint_2.safetensors"), a)
-    direct = mean_metrics(batch_errors(d, y, ds.metres_per_unit))
-    for k in NAMES:
-        tol = 2e-3 if k.startswith("delta") else 1e-4
-        assert summary["metrics"][k] == pytest.approx(direct[k], rel=tol, abs=tol), k
+    direct = assert_batvision_eval_is_float32_eval(syn, out, rn, 2, str(tmp_path / "stats"), "--batch_size", "8", "--experiment_name", exp)
     # The trainer validated in reduced precision (bf16 keeps 8 mantissa bits, so percent-level
     # differences): near, not equal; a bound, not a parity figure (held on an H200 for both).
     assert recs[-1]["metrics"]["rmse"] == pytest.approx(direct["rmse"], rel=5e-2)

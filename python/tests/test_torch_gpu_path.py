@@ -4,7 +4,6 @@ autocast) ends near the float32 run and leaves a float32 checkpoint `batvision e
 reads; the trainer reports its data wait and draws its validation pictures into
 results/<run>/ and TensorBoard, as `batvision train` does."""
 import glob
-import json
 import os
 
 import numpy as np
@@ -15,10 +14,9 @@ torch = pytest.importorskip("torch")
 from batvision_cache import BatvisionCache, DistributedBatchSampler  # noqa: E402
 from batvision_cache.checkpoint import read_checkpoint  # noqa: E402
 from batvision_cache.device_data import DeviceMemoryError, DeviceResidentSplit, rows_of  # noqa: E402
-from batvision_cache.metrics import NAMES, batch_errors, mean_metrics  # noqa: E402
 
-from conftest import python_train, read_records, run  # noqa: E402
-from test_torch_parity import eval_output, run_name  # noqa: E402
+from conftest import python_train, read_records  # noqa: E402
+from test_torch_parity import assert_batvision_eval_is_float32_eval, run_name  # noqa: E402
 
 FLAGS = ["--num_downs", "5", "--ngf", "8", "--batch_size", "8", "--validation_iter", "1", "--saving_checkpoints", "2"]
 
@@ -94,17 +92,7 @@ def test_bf16_autocast_ends_near_float32_and_eval_reads_its_checkpoint(synthetic
         assert b[-1]["metrics"][k] == pytest.approx(a[-1]["metrics"][k], rel=0.05), k
     tensors, _ = read_checkpoint(os.path.join(b16, "checkpoints", rn, "checkpoint_10.safetensors"))
     assert all(v.dtype in (np.float32, np.int64) for v in tensors.values())
-    stats = str(tmp_path / "stats")
-    run([syn.bin, "eval"] + syn.common() + ["--batch_size", "4", "--experiment_name", "amp", "--output_dir", b16,
-        "--checkpoints", "10", "--eval_on", "val", "--stat_dir", stats, "--quiet"], cwd=syn.root)
-    summary = json.load(open(os.path.join(stats, rn, "epoch_0010_val_summary.json")))
-    ds = BatvisionCache(syn.cache, "val")
-    audio, depth, _ = ds[list(range(len(ds)))]
-    y, _ = eval_output(os.path.join(b16, "checkpoints", rn, "checkpoint_10.safetensors"), audio)
-    direct = mean_metrics(batch_errors(depth, y, ds.metres_per_unit))
-    for k in NAMES:
-        tol = 2e-3 if k.startswith("delta") else 1e-4
-        assert summary["metrics"][k] == pytest.approx(direct[k], rel=tol, abs=tol), k
+    assert_batvision_eval_is_float32_eval(syn, b16, rn, 10, str(tmp_path / "stats"), "--batch_size", "4", "--experiment_name", "amp")
 
 
 def test_data_wait_and_pictures_as_batvision_train_reports_them(synthetic_v1, tmp_path):

@@ -47,6 +47,23 @@ def eval_output(path, audio):
         return net(torch.from_numpy(audio)).numpy(), info
 
 
+def assert_batvision_eval_is_float32_eval(syn, out, name, epoch, stat_dir, *flags):
+    """`batvision eval` of run `name`'s checkpoint on the validation split gives the metrics of
+    PyTorch's float32 eval-mode output of the same weights (1e-4; the deltas, counts of
+    pixels under a threshold, 2e-3). Returns PyTorch's float32 metrics."""
+    run([syn.bin, "eval"] + syn.common() + list(flags) + ["--output_dir", out, "--checkpoints", str(epoch),
+        "--eval_on", "val", "--stat_dir", stat_dir, "--quiet"], cwd=syn.root)
+    summary = json.load(open(os.path.join(stat_dir, name, f"epoch_{epoch:04d}_val_summary.json")))
+    ds = BatvisionCache(syn.cache, "val")
+    audio, depth, _ = ds[list(range(len(ds)))]
+    y, _ = eval_output(os.path.join(out, "checkpoints", name, f"checkpoint_{epoch}.safetensors"), audio)
+    direct = mean_metrics(batch_errors(depth, y, ds.metres_per_unit))
+    for k in NAMES:
+        tol = 2e-3 if k.startswith("delta") else 1e-4
+        assert summary["metrics"][k] == pytest.approx(direct[k], rel=tol, abs=tol), k
+    return direct
+
+
 def all_inputs(cache):
     parts = []
     for split in ("val", "test"):
