@@ -305,12 +305,19 @@ public struct RunComparison {
                 (e.test?.constantDepthBins ?? []).compactMap { b in b.rmse.map { ((b.lower + b.upper) / 2, $0) } }
             } ?? []
             // How many ground-truth pixels each bin's rmse rests on (a sparse bin's figure is noise).
-            let pixels = entries.map { e in (e.test?.depthBins ?? []).map { b in ((b.lower + b.upper) / 2, Double(b.pixels)) } }
+            // Runs evaluated on the same split hold the same counts: one line then (the first
+            // evaluated run's colour), said in the title, not several drawn over each other.
+            var pixels = entries.map { e in (e.test?.depthBins ?? []).map { b in ((b.lower + b.upper) / 2, Double(b.pixels)) } }
+            let evaluated = pixels.filter { !$0.isEmpty }
+            let shared = evaluated.count > 1 && evaluated.dropFirst().allSatisfy { $0.elementsEqual(evaluated[0], by: ==) }
+            if shared, let first = pixels.firstIndex(where: { !$0.isEmpty }) {
+                pixels = pixels.indices.map { $0 == first ? pixels[first] : [] }
+            }
             out.append(("depth_binned_rmse.png", LineChart(panels: [
                 LineChart.Panel(title: "test rmse per depth bin", xLabel: "ground-truth depth (m)",
                                 yLabel: "rmse (m)", series: series + [constantSeries], integerX: false),
-                LineChart.Panel(title: "test pixels per depth bin", xLabel: "ground-truth depth (m)",
-                                yLabel: "pixels", series: pixels + [[]], integerX: false),
+                LineChart.Panel(title: shared ? "test pixels per depth bin (every run)" : "test pixels per depth bin",
+                                xLabel: "ground-truth depth (m)", yLabel: "pixels", series: pixels + [[]], integerX: false),
             ], legend: legend + ["constant predictor"], panelWidth: 330)))
         }
         return out

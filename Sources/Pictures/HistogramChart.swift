@@ -173,18 +173,25 @@ public struct HistogramChart: Picture {
         let slot = w / (xHi - xLo) * plot.width
         let n = Double(max(values.count, 1))
         let barW = slot * 0.88 / n
+        // Count labels: level above their bars only when every one fits between its
+        // neighbours' (the next bar's centre is barW away within a bin, a slot away with one
+        // series); otherwise all of them upright, so that none runs into the next.
+        let labelSize = 6.0
+        func label(_ value: Double) -> String {
+            normalisePerSeries ? String(format: value >= 10 ? "%.0f%%" : "%.1f%%", value) : Axis.compact(value)
+        }
+        let pitch = values.count > 1 ? barW : slot
+        let level = values.joined().allSatisfy { $0 <= 0 || cv.textWidth(label($0), size: labelSize) <= pitch - 1 }
         for (k, v) in values.enumerated() {
             for (b, value) in v.enumerated() where value > 0 {
                 let x = px(s0 + Double(b) * w) + slot * 0.06 + Double(k) * barW
                 let top = py(value)
                 cv.fill(.init(x: x, y: top, width: barW, height: plot.maxY - top), Self.color(k))
                 if countLabels {
-                    let text = normalisePerSeries ? String(format: value >= 10 ? "%.0f%%" : "%.1f%%", value) : Axis.compact(value)
-                    let size = 6.0
-                    if cv.textWidth(text, size: size) <= barW + 4 {
-                        cv.text(text, at: .init(x + barW / 2, top - 2), size: size, anchor: .center, color: .axisGrey)
+                    if level {
+                        cv.text(label(value), at: .init(x + barW / 2, top - 2), size: labelSize, anchor: .center, color: .axisGrey)
                     } else {
-                        cv.text(text, at: .init(x + barW / 2, top - 2), size: size, anchor: .left, baseline: .middle,
+                        cv.text(label(value), at: .init(x + barW / 2, top - 2), size: labelSize, anchor: .left, baseline: .middle,
                                 rotation: 90, color: .axisGrey)
                     }
                 }

@@ -162,6 +162,20 @@ import Train
         let drawn = pixelPanel.series.filter { !$0.isEmpty }  // one run was evaluated
         #expect(pixelPanel.title == "test pixels per depth bin" && drawn.count == 1)
         #expect(drawn.first?.map(\.y) == summary.depthBins.map { Double($0.pixels) } && summary.depthBins.contains { $0.pixels > 0 })
+        // Two runs evaluated on the same split hold the same counts: one line, said in the
+        // title; a run whose counts differ gets its own line again.
+        let secondStats = stats.appendingPathComponent(names[1])
+        try FileManager.default.createDirectory(at: secondStats, withIntermediateDirectories: true)
+        for change in [0, 1] {
+            var copy = summary
+            copy.depthBins[0].pixels += change
+            try JSONCoding.encoder().encode(copy).write(to: secondStats.appendingPathComponent("epoch_0002_test_summary.json"))
+            let chart = try #require(try RunComparison(logs: logs, statDir: stats, metric: .rmse).charts().first { $0.name == "depth_binned_rmse.png" }?.chart)
+            let panel = try #require(chart.panels.last)
+            #expect(panel.series.filter { !$0.isEmpty }.count == 1 + change && chart.panels.first?.series.filter { !$0.isEmpty }.count == 3)
+            #expect(panel.title == (change == 0 ? "test pixels per depth bin (every run)" : "test pixels per depth bin"))
+        }
+        try FileManager.default.removeItem(at: secondStats)
         // --require_beating_constant (the demo's check that its matrix learns): a run whose
         // constant predictor cannot be beaten (rmse 0) is a finding, exit 1; one that any
         // model beats (rmse 1e9) passes.

@@ -149,6 +149,29 @@ private func twelveRuns() -> LineChart {
         #expect(yTicks == ["0", "1", "2", "3"], "\(yTicks)")
         #expect(texts(cv).contains("3") && texts(cv).contains("all (n = 6)"))
     }
+
+    /// The dataset card's depth histogram: 26 bins, counts from 15.1M down to 11.4k. Labels
+    /// of the small tail bars ("933k", "813k", ...) used to be drawn level where each fitted
+    /// its own bar plus 4 points and ran into one another; now the labels share one
+    /// orientation, and level ones never overlap.
+    @Test func countLabelsNeverRunIntoEachOther() {
+        let tail: [Double] = [15.1e6, 50.9e6, 47.6e6, 35.9e6, 30.7e6, 23.3e6, 16.9e6, 12.7e6, 7.64e6, 5.94e6, 4.57e6, 4.01e6, 4.25e6,
+                              2.92e6, 2.14e6, 1.83e6, 1.19e6, 933e3, 813e3, 565e3, 396e3, 244e3, 107e3, 200e3, 31.1e3, 11.4e3]
+        for counts in [tail, [1, 3, 2], Array(tail.suffix(9))] {
+            let chart = HistogramChart(title: "t", xLabel: "depth (m)", yLabel: "pixels", start: 0, binWidth: 0.5,
+                                       series: [("all", counts)], countLabels: true)
+            let cv = chart.draw()
+            let labels = cv.commands.compactMap { c -> (String, Double, Double)? in
+                if case let .text(s, at, 6.0, false, _, _, rotation, .axisGrey) = c { return (s, at.x, rotation) } else { return nil }
+            }
+            #expect(labels.count == counts.count, "\(labels)")
+            #expect(Set(labels.map(\.2)).count == 1, "one orientation: \(labels)")
+            if labels.first?.2 == 0 {
+                let spans = labels.map { ($0.1 - cv.textWidth($0.0, size: 6) / 2, $0.1 + cv.textWidth($0.0, size: 6) / 2) }.sorted { $0.0 < $1.0 }
+                for (a, b) in zip(spans, spans.dropFirst()) { #expect(a.1 <= b.0, "level labels overlap: \(labels)") }
+            }
+        }
+    }
 }
 
 @Suite struct PredictionSheetTests {
