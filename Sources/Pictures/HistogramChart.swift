@@ -181,7 +181,7 @@ public struct HistogramChart: Picture {
             normalisePerSeries ? String(format: value >= 10 ? "%.0f%%" : "%.1f%%", value) : Axis.compact(value)
         }
         let pitch = values.count > 1 ? barW : slot
-        let level = values.joined().allSatisfy { $0 <= 0 || cv.textWidth(label($0), size: labelSize) <= pitch - 1 }
+        let level = !countLabels || values.joined().allSatisfy { $0 <= 0 || cv.textWidth(label($0), size: labelSize) <= pitch - 1 }
         for (k, v) in values.enumerated() {
             for (b, value) in v.enumerated() where value > 0 {
                 let x = px(s0 + Double(b) * w) + slot * 0.06 + Double(k) * barW
