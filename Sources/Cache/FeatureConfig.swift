@@ -40,7 +40,7 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
     public var dataset: DatasetKind
     public var audioFormat: AudioFormat
     /// Metres; nil means no clipping (and, for V2, the full waveform with the 400/200/100 STFT).
-    public var maxDepth: Double?
+    public private(set) var maxDepth: Double?
     public var depthNorm: Bool
     public var imagesSize: Int
     public var preprocess: Preprocess
@@ -50,7 +50,7 @@ public struct FeatureConfig: Codable, Equatable, Sendable {
     public var audioOffset = 0
     /// The window's length in milliseconds after the offset; nil = each loader's reference
     /// window (V2 with max_depth: 2 * max_depth / 340 s; otherwise the whole recording).
-    public var audioCutMs: Double?
+    public private(set) var audioCutMs: Double?
 
     public init(dataset: DatasetKind, audioFormat: AudioFormat, maxDepth: Double?, depthNorm: Bool,
                 imagesSize: Int, preprocess: Preprocess = .resize, depthResize: DepthResize = .reference,
@@ -147,7 +147,9 @@ extension FeatureConfig {
     public var canonicalJSON: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        // Encoding plain enums, numbers and booleans cannot fail.
+        // JSONEncoder throws only for a NaN or infinite Double, and none can be here: the two
+        // Doubles are set only by the validating initialisers (private(set); JSON decoding
+        // yields finite numbers and is validated too), and validate() refuses both.
         return String(decoding: try! encoder.encode(self), as: UTF8.self)
     }
 

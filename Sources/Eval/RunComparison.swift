@@ -184,7 +184,7 @@ public struct RunComparison {
             let bests = group.entries.map { $0.log.bestEpoch(by: metric) }
             var row: [Cell] = [.text(group.label)] + keys.map { key in
                 let values = Set(group.entries.map { $0.log.setting(key) ?? "-" })
-                return .text(values.count == 1 ? values.first! : "*")
+                return .text(values.count == 1 ? values.first ?? "-" : "*")
             }
             row += [.text("-"), .text("-")]
             row += Self.shownMetrics.map { m in spread(bests.map { $0?.metrics?[m] }) }

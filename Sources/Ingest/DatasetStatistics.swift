@@ -128,7 +128,7 @@ public struct DatasetStatistics: Codable, Sendable {
                 min = Swift.min(min, d)
                 max = Swift.max(max, d)
                 sum += d
-                let bin = Swift.min(Int(d), Self.millimetreBins - 1)
+                let bin = Int(Swift.min(d, Double(Self.millimetreBins - 1)))  // clamp before Int(): 1e30 mm is a finite Float
                 millimetres[bin] += 1
                 lo = Swift.min(lo, bin)
                 hi = Swift.max(hi, bin + 1)

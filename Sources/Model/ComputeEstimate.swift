@@ -67,7 +67,8 @@ public enum DenseGemmRate {
         while n < maxN && Product(n).seconds(gemm) < growUntilSeconds { n = Swift.min(2 * n, maxN) }
         let product = Product(n)
         _ = product.seconds(gemm)
-        let best = (0..<Swift.max(reps, 1)).map { _ in product.seconds(gemm) }.min()!
+        var best = Double.infinity
+        for _ in 0..<Swift.max(reps, 1) { best = Swift.min(best, product.seconds(gemm)) }
         return (2 * Double(n) * Double(n) * Double(n) / best / 1e9, n)
     }
 

@@ -187,8 +187,8 @@ public final class Canvas {
     /// surface counter, so the same drawing gives different bytes on a second render. Renumber
     /// them 1, 2, ... in order of appearance (one pass: no clash with numbers not yet replaced).
     static func renumberSVGIDs(_ data: Data) -> Data {
-        guard let text = String(data: data, encoding: .utf8) else { return data }
-        let regex = try! NSRegularExpression(pattern: #"(id="|#)(image|surface)([0-9]+)\b"#)
+        guard let text = String(data: data, encoding: .utf8),
+              let regex = try? NSRegularExpression(pattern: #"(id="|#)(image|surface)([0-9]+)\b"#) else { return data }
         let ns = text as NSString
         var out = "", last = 0, map: [String: Int] = [:], next: [String: Int] = [:]
         for m in regex.matches(in: text, range: NSRange(location: 0, length: ns.length)) {

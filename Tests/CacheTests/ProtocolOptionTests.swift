@@ -21,10 +21,8 @@ import TestSupport
         var keys = Set<String>()
         for resize in DepthResize.allCases {
             for (offset, cut) in [(0, nil), (980, nil), (0, 72.5)] as [(Int, Double?)] {
-                var c = reference
-                c.depthResize = resize
-                c.audioOffset = offset
-                c.audioCutMs = cut
+                let c = try FeatureConfig(dataset: .batvisionv2, audioFormat: .melSpectrogram, maxDepth: 30, depthNorm: false, imagesSize: 256,
+                                          depthResize: resize, audioOffset: offset, audioCutMs: cut)
                 keys.insert(CacheLocation.key(config: c, manifestDigest: "d1"))
             }
         }

@@ -168,4 +168,15 @@ import TestSupport
         #expect(findings.missing.isEmpty && findings.unreadable.map(\.path) == [victim.depth.path], "\(findings)")
         #expect(findings.unreadable.first?.reason.contains("loop") == true)
     }
+
+    /// A depth map may hold any finite float32: 1e30 mm (or Float.greatestFiniteMagnitude)
+    /// lands in the last millimetre bin with its exact maximum; converting it to Int before
+    /// clamping trapped `stats`.
+    @Test func depthsBeyondIntAreTalliedNotATrap() {
+        var tally = DatasetStatistics.DepthTally()
+        tally.add([1e30, Float.greatestFiniteMagnitude, 1500, 0, -3, .nan, .infinity])
+        #expect(tally.valid == 3 && tally.total == 7)
+        #expect(tally.millimetres[DatasetStatistics.DepthTally.millimetreBins - 1] == 2 && tally.millimetres[1500] == 1)
+        #expect(tally.max == Double(Float.greatestFiniteMagnitude) && tally.min == 1500)
+    }
 }
