@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "Cache", dependencies: ["Ingest", "Support", "CHDF5", "CFFTW"], swiftSettings: tuned),
         .target(name: "Model", dependencies: ["Support", "COpenBLAS", "CDNNL"], swiftSettings: tuned),
         .target(name: "Train", dependencies: ["Cache", "Model"], swiftSettings: tuned),
-        .target(name: "Pictures", dependencies: ["CCairo"], swiftSettings: tuned),
+        .target(name: "Pictures", dependencies: ["Support", "CCairo"], swiftSettings: tuned),
         .target(name: "Eval", dependencies: ["Train", "Pictures"], swiftSettings: tuned),
         .target(name: "BatvisionCLI", dependencies: [
             "Support", "Ingest", "Cache", "Model", "Train", "Eval", "Yams", "CMalloc",

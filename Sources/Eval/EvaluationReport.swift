@@ -84,8 +84,15 @@ public struct EvaluationReport {
         let jsonURL = directory.appendingPathComponent("\(prefix)_summary.json")
         try writeFile(Data(csv().utf8), to: csvURL)
         try writeFile(try json(), to: jsonURL)
-        let sheet = try PredictionSheet.write(panels, labels: bestMedianWorst().map(\.label), maxDepth: maxDepth, title: title,
-                                              to: directory.appendingPathComponent("\(prefix)_sheet.png"))
-        return [csvURL, jsonURL] + sheet
+        let files = try sheet(panels: panels, maxDepth: maxDepth, title: title).write(to: directory.appendingPathComponent("\(prefix)_sheet.png"))
+        return [csvURL, jsonURL] + files
+    }
+
+    /// The sheet of `panels` (the best, median and worst samples' maps), each row titled with
+    /// the figures that sample was ranked by: the evaluation protocol's, which differ from a
+    /// recomputation over the reference range under --min_depth, --max_eval_depth or --raw_depth.
+    public func sheet(panels: [DepthPanel], maxDepth: Double?, title: String) -> PredictionSheet {
+        let chosen = bestMedianWorst()
+        return PredictionSheet(panels: panels, labels: chosen.map(\.label), metrics: chosen.map(\.sample.metrics), maxDepth: maxDepth, title: title)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Something drawn on a `Canvas`: a chart or a sheet. `write(to:)` renders it three ways.
 public protocol Picture {
@@ -33,7 +34,7 @@ extension Canvas {
         var files: [URL] = []
         func save(_ ext: String, _ data: () throws -> Data) throws {
             let url = stem.appendingPathExtension(ext)
-            try data().write(to: url, options: .atomic)
+            try writeFile(try data(), to: url)  // atomic, its folder made, the path named on failure
             files.append(url)
         }
         if formats.contains(.png) { try save("png") { try pngData(scale: pngScale) } }
@@ -163,7 +164,6 @@ enum Axis {
         }
     }
 
-    static func label(_ v: Double, step: Double) -> String { labels([v], step: step)[0] }
 
     /// A compact count: 812, 12.3k, 4.56M.
     static func compact(_ v: Double) -> String {

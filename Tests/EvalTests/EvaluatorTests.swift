@@ -185,6 +185,14 @@ import TestSupport
             let mean = rows.map { $0[1] }.reduce(0, +) / Double(rows.count)
             #expect(abs((summary.perLocation[location]?.metrics["rmse"] ?? .nan) - mean) <= 1e-4 * max(1, mean), "\(location)")
         }
+        // The sheet's rows carry the figures the samples were ranked by (this protocol's),
+        // not a recomputation from the cached maps over the reference range.
+        let report = EvaluationReport(samples: samples, summary: summary)
+        let chosen = report.bestMedianWorst()
+        let panels = try evaluator.panels(chosen.map(\.sample))
+        let rows = report.sheet(panels: panels, maxDepth: 12, title: "t").rows
+        #expect(rows.map(\.metrics) == chosen.map { $0.sample.metrics.named })
+        #expect(zip(rows, panels).contains { $0.0.metrics != $0.1.sheetRow().metrics }, "the protocol changes the figures")
         // The protocol is recorded in the summary JSON.
         let json = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
         #expect(json.contains("\"min_depth\":1.5") && json.contains("\"raw_depth\":true") && json.contains("per_location"))

@@ -226,5 +226,9 @@ private func twelveRuns() -> LineChart {
         let pngBytes = try Data(contentsOf: pngOnly[0])
         #expect(pngOnly.map(\.lastPathComponent) == ["epoch.png"] && pngBytes == first[0])
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("epoch.svg").path))
+        // A folder not made yet (`batvision sheet --out new/dir/fig`) is made, as for every
+        // other file the tool writes.
+        let nested = try chart.write(to: dir.appendingPathComponent("new/dir/fig"), pngScale: 1, formats: .png)
+        #expect(try Data(contentsOf: nested[0]) == first[0])
     }
 }
