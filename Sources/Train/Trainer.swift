@@ -37,11 +37,11 @@ public final class Trainer {
     /// Held while the run writes: a second `train` of the same run name is refused.
     private var runLock: FileLock?
     /// The training split's sample ids, to name samples in errors.
-    private lazy var trainIds: [String] = (try? cache.sampleIds(.train)) ?? []
+    private(set) lazy var trainIds: [String] = (try? cache.sampleIds(.train)) ?? []
     /// Wall time of each epoch this process finished, validation included (for the run's ETA).
     private var epochWallTimes: [Double] = []
     /// The last training batch's first samples, on epochs whose training picture is shown.
-    private var trainPanels: [DepthPanel] = []
+    private(set) var trainPanels: [DepthPanel] = []
     /// Every batch's loss of the epoch just trained, for TensorBoard's per-iteration curve.
     private var iterationLosses: [Double] = []
 
@@ -128,6 +128,12 @@ public final class Trainer {
         try board.hyperparameters(values, metrics: ["val/loss", "val/rmse", "val/abs_rel", "val/delta1"])
     }
 
+    /// Batches of the training split per epoch (the last one short).
+    var batchesPerEpoch: Int { (cache.count(.train) + config.batchSize - 1) / config.batchSize }
+
+    /// Whether epoch `epoch` draws its last training batch (every `print_tensorboard` epochs; 0: never).
+    func showsTrainingPicture(_ epoch: Int) -> Bool { config.printTensorboard > 0 && epoch % config.printTensorboard == 0 }
+
     /// The epoch's pictures in TensorBoard: the validation sheet every `validation_display`
     /// epochs (among the validated ones) and the last training batch's every
     /// `print_tensorboard` epochs, as the baseline shows them.
@@ -135,7 +141,7 @@ public final class Trainer {
         if let validation, config.validationDisplay > 0, epoch % config.validationDisplay == 0 {
             try board.pngImage("val/prediction", at: validation, step: epoch)
         }
-        if config.printTensorboard > 0, epoch % config.printTensorboard == 0, !trainPanels.isEmpty, let writer = writePredictionSheet {
+        if showsTrainingPicture(epoch), !trainPanels.isEmpty, let writer = writePredictionSheet {
             let url = directories.trainPrediction(epoch: epoch)
             try writer(url, trainPanels, cache.config.maxDepth, "training batch, epoch \(epoch)")
             try board.pngImage("train/prediction", at: url, step: epoch)
@@ -215,9 +221,9 @@ public final class Trainer {
         let stream = BatchStream(cache: cache, splits: [.train], batchSize: config.batchSize, shuffle: config.shuffle,
                                  seed: config.seed, epoch: epoch, dropLast: false, prefetch: config.numThreads)
         var lossSum = 0.0, batches = 0, skipped = 0, seen = 0, waited = 0.0
-        let total = (cache.count(.train) + config.batchSize - 1) / config.batchSize
+        let total = batchesPerEpoch
         iterationLosses = []
-        let showing = config.printTensorboard > 0 && epoch % config.printTensorboard == 0
+        let showing = showsTrainingPicture(epoch)
         let perEpoch = epochWallTimes.isEmpty ? nil : epochWallTimes.reduce(0, +) / Double(epochWallTimes.count)
         // The time blocked in nextBatch is the time the reader did not keep up.
         func next() throws -> Batch? {
@@ -231,7 +237,9 @@ public final class Trainer {
                                            seconds: clock.seconds,
                                            meanLoss: batches > 0 ? lossSum / Double(batches) : .nan, secondsPerEpoch: perEpoch))
             }
-            guard let value = try step(batch, epoch: epoch, index: batches + skipped + 1, keepingPanels: showing) else {
+            // The picture shows the epoch's last batch: only its panels are copied.
+            let index = batches + skipped + 1
+            guard let value = try step(batch, epoch: epoch, index: index, keepingPanels: showing && index == total) else {
                 skipped += 1  // no valid depth pixel
                 continue
             }
@@ -287,7 +295,7 @@ public final class Trainer {
     }
 
     /// After an epoch: the metrics log, TensorBoard, the console, the checkpoint and the best model.
-    func finishEpoch(_ record: EpochRecord, records: [EpochRecord], board: TensorBoardWriter?, best: inout Double?) throws {
+    func finishEpoch(_ record: EpochRecord, records: [EpochRecord], board: TensorBoardWriter, best: inout Double?) throws {
         try writeRecords(records)
         var scalars: [(tag: String, value: Double)] = [("train/loss", record.trainLoss)]
         if let vl = record.valLoss { scalars.append(("val/loss", vl)) }
@@ -297,11 +305,10 @@ public final class Trainer {
         if let d = record.dataSeconds, let f = record.dataWaitFraction { scalars += [("time/data_wait_seconds", d), ("time/data_wait_fraction", f)] }
         // A non-finite figure is left out of TensorBoard (it would break the chart), never
         // silently: the console line and metrics.jsonl say why (the count above).
-        try board?.scalars(scalars.filter(\.value.isFinite), step: record.epoch)
+        try board.scalars(scalars.filter(\.value.isFinite), step: record.epoch)
         // The per-iteration loss, at the global step (batches of every epoch before).
-        let perEpoch = (cache.count(.train) + config.batchSize - 1) / config.batchSize
         for (k, value) in iterationLosses.enumerated() where value.isFinite {
-            try board?.scalars([("train/loss_iter", value)], step: (record.epoch - 1) * perEpoch + k + 1)
+            try board.scalars([("train/loss_iter", value)], step: (record.epoch - 1) * batchesPerEpoch + k + 1)
         }
         log(describe(record))
         if record.epoch % config.savingCheckpoints == 0 || record.epoch == config.epochs {

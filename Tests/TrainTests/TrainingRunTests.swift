@@ -50,6 +50,24 @@ struct TrainingFixture {
 }
 
 @Suite struct TrainingRunTests {
+    /// The training picture of an epoch is its last batch's first samples (the baseline's),
+    /// and only that batch's maps are copied for it.
+    @Test func theTrainingPictureIsTheEpochsLastBatch() throws {
+        let fx = try TrainingFixture()
+        defer { fx.dir.cleanup() }
+        let t = try fx.trainer("picture")
+        _ = try t.trainEpoch(1)
+        let stream = BatchStream(cache: fx.cache, splits: [.train], batchSize: fx.base.batchSize, shuffle: fx.base.shuffle,
+                                 seed: fx.base.seed, epoch: 1, dropLast: false)
+        var last: Batch?
+        var count = 0
+        while let b = try stream.nextBatch() { last = b; count += 1 }
+        let batch = try #require(last)
+        #expect(count > 1)
+        let expected = batch.samples.prefix(fx.base.predictionSamples).map { t.trainIds[$0.index] }
+        #expect(t.trainPanels.map(\.id) == Array(expected))
+    }
+
     @Test func resumingFromACheckpointContinuesExactly() throws {
         let fx = try TrainingFixture()
         defer { fx.dir.cleanup() }
