@@ -31,7 +31,7 @@ public final class Canvas {
         /// From the (r, g, b) tuples the bitmap code uses (palettes, ColourMap).
         public init(_ rgb: (UInt8, UInt8, UInt8), alpha: Double = 1) { self.init(rgb.0, rgb.1, rgb.2, alpha: alpha) }
         public static let black = Color(0, 0, 0), white = Color(255, 255, 255)
-        public static let grey = Color(128, 128, 128), lightGrey = Color(220, 220, 220)
+        public static let grey = Color(128, 128, 128)
     }
 
     public struct Stroke: Equatable {
@@ -120,10 +120,6 @@ public final class Canvas {
             if p.x.isFinite && p.y.isFinite { run.append(p) } else { flush() }
         }
         flush()
-    }
-
-    public func polygon(_ points: [Point], fill: Color?, stroke: Stroke? = nil) {
-        commands.append(.path(points, closed: true, fill: fill, stroke: stroke))
     }
 
     /// A marker `size` points across, centred on `at`.
@@ -423,20 +419,6 @@ public final class Canvas {
     public static func fontIsDejaVuSans() -> Bool {
         let c = Canvas(width: 1, height: 1)
         return c.textWidth("M", size: 2048) == 1767 && c.textWidth("M", size: 2048, bold: true) == 2038
-    }
-
-    /// The font file fontconfig hands Cairo for the toy face, for a start-up or test check
-    /// (e.g. fonts-dejavu-core missing: Cairo silently falls back to another family).
-    public static func resolvedFontFamily(bold: Bool = false) -> String {
-        let c = Canvas(width: 1, height: 1)
-        let cr = c.scratchContext()
-        setFont(cr, size: 12, bold: bold)
-        guard let sf = cairo_get_scaled_font(cr), cairo_scaled_font_get_type(sf) == CAIRO_FONT_TYPE_FT,
-              let face = cairo_ft_scaled_font_lock_face(sf) else { return "?" }
-        defer { cairo_ft_scaled_font_unlock_face(sf) }
-        let family = face.pointee.family_name.map { String(cString: $0) } ?? "?"
-        let style = face.pointee.style_name.map { String(cString: $0) } ?? "?"
-        return "\(family) \(style)"
     }
 }
 

@@ -22,8 +22,6 @@ public enum ColourMap {
                 channel(c0.2, c1.2, c2.2, c3.2, c4.2, c5.2, c6.2))
     }
 
-    public static func viridisColor(_ t: Double) -> Canvas.Color { Canvas.Color(viridis(t)) }
-
     /// A `width` x 1 raster running through viridis left to right, for colour bars.
     public static func viridisBar(width: Int = 256) -> Canvas.Raster {
         var px: [UInt8] = []

@@ -126,23 +126,25 @@ public struct HistogramChart: Picture {
         for (k, s) in series.enumerated() {
             entries.append(("\(s.name) (n = \(Axis.compact(totals[k])))", Self.color(k)))
         }
-        var legendWidth = entries.map { 13 + cv.textWidth($0.0, size: legendSize) }.reduce(0, +) + Double(max(0, entries.count - 1)) * 12
-        if legendWidth > width - 2 * m {        // many or long names: smaller type (names past 6 pt get cut)
-            legendSize = max(6, legendSize * (width - 2 * m) / legendWidth)
-            legendWidth = min(width - 2 * m, entries.map { 13 + cv.textWidth($0.0, size: legendSize) }.reduce(0, +) + Double(max(0, entries.count - 1)) * 12)
+        // Each entry: a 9 pt swatch, 4 pt, its text; 12 pt between entries.
+        func textWidths(_ size: Double) -> [Double] { entries.map { cv.textWidth($0.0, size: size) } }
+        func legendWidth(_ widths: [Double]) -> Double { widths.map { 13 + $0 }.reduce(0, +) + Double(max(0, entries.count - 1)) * 12 }
+        var widths = textWidths(legendSize)
+        if legendWidth(widths) > width - 2 * m {        // many or long names: smaller type (names past 6 pt get cut)
+            legendSize = max(6, legendSize * (width - 2 * m) / legendWidth(widths))
+            widths = textWidths(legendSize)
         }
         let legendRight = width - m
-        var lx = max(m, (width - legendWidth) / 2)
-        for (text, color) in entries {
+        var lx = max(m, (width - min(width - 2 * m, legendWidth(widths))) / 2)
+        for ((text, color), textWidth) in zip(entries, widths) {
             guard lx + 13 < legendRight else { break }
             cv.fill(.init(x: lx, y: legendY - 7, width: 9, height: 9), color)
-            guard lx + 13 < legendRight else { break }
             cv.fittedText(text, at: .init(lx + 13, legendY), size: legendSize, maxWidth: legendRight - lx - 13, cutMiddle: true)
-            lx += 13 + cv.textWidth(text, size: legendSize) + 12
+            lx += 13 + textWidth + 12
         }
         // Axes ranges.
         let peak = values.flatMap { $0 }.max() ?? 0
-        let yHi0 = peak > 0 ? peak : (integerCounts ? 1 : 1)
+        let yHi0 = peak > 0 ? peak : 1
         let tickSize = 7.0
         let plotTop = legendY + 10 + (countLabels ? 8 : 0), plotBottom = height - m - 24
         let plotH = plotBottom - plotTop

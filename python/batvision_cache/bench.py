@@ -20,9 +20,9 @@ import argparse
 import json
 import time
 
-import numpy as np
 
 from .cache import BatvisionCache
+from .device_data import sample_bytes
 from .sampler import DistributedBatchSampler
 
 
@@ -79,7 +79,7 @@ def main(argv=None):
     import torch
     device = torch.device(args.device)
     ds = BatvisionCache(args.cache, args.split)
-    per = 4 * (int(np.prod(ds.audio_shape)) + int(np.prod(ds.depth_shape)))
+    per = sample_bytes(ds)
     workers = [int(w) for w in args.workers.split(",") if w.strip()]
     head = {"split": args.split, "samples_in_split": len(ds), "batch": args.batch, "rank": args.rank,
             "world": args.world, "device": str(device), "sample_bytes": per}

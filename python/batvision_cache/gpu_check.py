@@ -28,6 +28,8 @@ import time
 
 import numpy as np
 
+from .train import data_wait_fraction
+
 
 class Check:
     def __init__(self, name):
@@ -148,7 +150,7 @@ def check_throughput(args, cache, model, work, source):
     flags += ["--data_on_device"] if source == "device-resident" else ["--workers", source.split()[0]]
     records, _, _ = train(args, cache, os.path.join(work, "tp"), "tp", flags)
     last = records[-1]
-    wait = min(1.0, last.get("data_seconds", 0.0) / last["seconds"]) if last["seconds"] > 0 else 0.0
+    wait = data_wait_fraction(last)
     c.ok = last["samples_per_s"] > 0
     c.figure = f"{last['samples_per_s']:.0f} samples/s, data wait {100 * wait:.0f} %"
     c.note = f"epoch {last['epoch']} of {len(records)}"

@@ -495,7 +495,7 @@ class Trainer:
         the mean batch loss, the mean per-sample metrics, the non-finite log10 pixels and
         the first prediction_samples samples' maps in metres (for the picture). Under DDP
         the ranks take whole batches round-robin and rank 0 gathers."""
-        torch, config = self.torch, self.config
+        torch = self.torch
         self.raw.eval()
         mine = self.validation_batches()
         results = []  # (batch number, loss or None, per-sample metrics, non-finite log10 pixels)
@@ -510,12 +510,13 @@ class Trainer:
                 pred = pred.float()
                 s = self.loss.sums(pred, y)
                 lv = float(self.loss.from_sums(s).item()) if float(s[0].item()) > 0 else None
-                gt, pr = y.cpu().numpy(), pred.cpu().numpy()
-                results.append((k * self.world + self.rank, lv, batch_errors(gt, pr, self.scale),
-                                log10_nonfinite(gt, pr, self.scale)))
+                # Metres once (float32, as the Swift tool scales), for the metrics and the panels.
+                gt = y.cpu().numpy().astype(np.float32, copy=False) * np.float32(self.scale)
+                pr = pred.cpu().numpy().astype(np.float32, copy=False) * np.float32(self.scale)
+                results.append((k * self.world + self.rank, lv, batch_errors(gt, pr), log10_nonfinite(gt, pr)))
                 for r, i in enumerate(np.asarray(index).tolist()):
                     if i < want:
-                        panels.append((i, gt[r] * np.float32(self.scale), pr[r] * np.float32(self.scale)))
+                        panels.append((i, gt[r], pr[r]))
         self.raw.train()
         if self.world > 1:
             gathered = [None] * self.world

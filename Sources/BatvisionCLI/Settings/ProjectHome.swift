@@ -10,8 +10,6 @@ import Support
 /// Without a home the built-in defaults stand alone, and the commands say so.
 struct ProjectHome: Equatable {
     let url: URL
-    /// How it was found (for messages): "BATVISION_HOME" or "found above the working directory".
-    let how: String
 
     /// The home of this process, or nil.
     static func find(environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -21,13 +19,13 @@ struct ProjectHome: Equatable {
             guard FileManager.default.fileExists(atPath: given, isDirectory: &isDir), isDir.boolValue else {
                 throw SettingError.invalid(key: "BATVISION_HOME", value: given, origin: "the environment", expected: "a folder (the project's, holding conf/)")
             }
-            return ProjectHome(url: URL(fileURLWithPath: given).standardizedFileURL, how: "BATVISION_HOME")
+            return ProjectHome(url: URL(fileURLWithPath: given).standardizedFileURL)
         }
         var folder = start.standardizedFileURL
         while true {
             var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: folder.appendingPathComponent("conf/dataset").path, isDirectory: &isDir), isDir.boolValue {
-                return ProjectHome(url: folder, how: "found above the working directory")
+                return ProjectHome(url: folder)
             }
             let parent = folder.deletingLastPathComponent()
             if parent.path == folder.path { return nil }

@@ -154,8 +154,6 @@ struct SettingTable: Sendable {
     /// Every setting, in the order declared above.
     static let all: [SettingSpec] = Mirror(reflecting: shared).children.compactMap { ($0.value as? AnySetting)?.spec }
 
-    static func spec(_ key: String) -> SettingSpec? { all.first { $0.key == key } }
-
     /// The keys a conf file may hold.
     static let confKeys = Set(all.map(\.key))
 
@@ -169,7 +167,7 @@ struct SettingTable: Sendable {
 private func accepted(_ r: ClosedRange<Int>) -> String { "\(r.lowerBound) to \(r.upperBound)" }
 
 /// The commands that resolve settings from flags and conf files.
-enum SettingCommand: String, CaseIterable, Codable, Sendable, Comparable {
+enum SettingCommand: String, CaseIterable, Codable, Sendable {
     case ingest, stats, featurize, train, eval
 
     /// The conf files it reads after conf/dataset/<dataset>.yaml, in order (later wins).
@@ -181,7 +179,6 @@ enum SettingCommand: String, CaseIterable, Codable, Sendable, Comparable {
         }
     }
 
-    static func < (a: SettingCommand, b: SettingCommand) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
 }
 
 extension Array where Element == SettingCommand {
