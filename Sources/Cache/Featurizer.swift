@@ -369,7 +369,7 @@ public struct Featurizer {
             }
             try extractor.depth(depthArr, into: depth, workspace: ws)
         }
-        let target = DepthTarget(config: config)
+        let target = extractor.depthTarget
         let counts = target.invented(in: UnsafeBufferPointer(depth), smallest: target.smallestTargetDepth(millimetres: sample.depthInfo.min))
         ws.targetPixels += counts.valid
         ws.inventedTargetPixels += counts.invented

@@ -71,7 +71,7 @@ public struct EvaluationConfig: Equatable, Sendable {
         guard !splits.isEmpty, !splits.contains(.train) else { throw SettingViolation("eval_on", splits.map(\.rawValue), expected: "test, val or both") }
         let p = evaluationProtocol
         guard Self.minDepths.contains(p.minDepth) else {
-            throw SettingViolation("min_depth", pythonFloat(p.minDepth), expected: "a value from 0.0 to 1000.0")
+            throw SettingViolation("min_depth", pythonFloat(p.minDepth), expected: "a value from \(pythonFloat(Self.minDepths.lowerBound)) to \(pythonFloat(Self.minDepths.upperBound))")
         }
         if let m = p.maxEvalDepth, !(m > p.minDepth && m.isFinite) {
             throw SettingViolation(combining: ["max_eval_depth", "min_depth"], "max_eval_depth \(pythonFloat(m)): expected more metres than min_depth \(pythonFloat(p.minDepth))")
@@ -80,11 +80,9 @@ public struct EvaluationConfig: Equatable, Sendable {
             throw SettingViolation(combining: ["raw_depth", "manifest"], "--raw_depth needs --manifest (the raw maps are read through it)")
         }
         guard Self.depthBins.contains(depthBin) else {
-            throw SettingViolation("depth_bin", pythonFloat(depthBin), expected: "a value from 0.05 to 100.0")
+            throw SettingViolation("depth_bin", pythonFloat(depthBin), expected: "a value from \(pythonFloat(Self.depthBins.lowerBound)) to \(pythonFloat(Self.depthBins.upperBound))")
         }
-        guard TrainingConfig.batchSizes.contains(batchSize) else {
-            throw SettingViolation("batch_size", batchSize, expected: "a value from \(TrainingConfig.batchSizes.lowerBound) to \(TrainingConfig.batchSizes.upperBound)")
-        }
+        try TrainingConfig.check("batch_size", batchSize, TrainingConfig.batchSizes)
         if case let .epoch(n) = checkpoint, n < 1 { throw SettingViolation("checkpoints", n, expected: "an epoch of 1 or more") }
     }
 }

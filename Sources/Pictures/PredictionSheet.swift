@@ -7,14 +7,13 @@ public struct SheetRow {
     public var gt: [Float]
     public var pred: [Float]
     public var size: Int
-    /// Shown after the id, e.g. ["rmse": 0.412, "abs_rel": 0.083, "delta1": 0.91]. nil: the
-    /// sheet computes rmse, abs_rel and δ1 itself (see `PredictionSheet.metrics(of:)`);
-    /// empty: no metrics shown.
-    public var metrics: [String: Double]?
+    /// Shown after the id, e.g. ["rmse": 0.412, "abs_rel": 0.083, "delta1": 0.91] (the
+    /// caller's figures: the sheet computes none of its own); empty: no metrics shown.
+    public var metrics: [String: Double]
     /// Shown before the id, e.g. "best", "median", "worst".
     public var label: String?
 
-    public init(id: String, gt: [Float], pred: [Float], size: Int, metrics: [String: Double]? = nil, label: String? = nil) {
+    public init(id: String, gt: [Float], pred: [Float], size: Int, metrics: [String: Double] = [:], label: String? = nil) {
         self.id = id; self.gt = gt; self.pred = pred; self.size = size; self.metrics = metrics; self.label = label
     }
 }
@@ -90,20 +89,6 @@ public struct PredictionSheet: Picture {
         return max(step, (v / step - 1e-9).rounded(.up) * step)
     }
 
-    /// rmse (m), abs_rel and δ1 over the pixels with ground truth (finite, > 0) and a finite
-    /// prediction, on the values as given (no clamping): close to, not always equal to, the
-    /// project's DepthMetrics. Pass the project's metrics in `SheetRow.metrics` to show those.
-    public static func metrics(of row: SheetRow) -> [String: Double] {
-        var n = 0.0, sq = 0.0, rel = 0.0, d1 = 0.0
-        for i in 0..<min(row.gt.count, row.pred.count) where !isHole(row.gt[i]) && row.pred[i].isFinite {
-            let g = Double(row.gt[i]), p = Double(row.pred[i])
-            n += 1; sq += (g - p) * (g - p); rel += abs(g - p) / g
-            if p > 0 && max(g / p, p / g) < 1.25 { d1 += 1 }
-        }
-        guard n > 0 else { return [:] }
-        return ["rmse": (sq / n).squareRoot(), "abs_rel": rel / n, "delta1": d1 / n]
-    }
-
     /// "rmse 0.412 m, abs_rel 0.083, δ1 0.91": known metrics first in a fixed order, then the rest by name.
     public static func describe(_ metrics: [String: Double]) -> String {
         let order = ["rmse", "mae", "abs_rel", "sq_rel", "log10", "rmse_log", "delta1", "delta2", "delta3"]
@@ -120,7 +105,7 @@ public struct PredictionSheet: Picture {
     }
 
     func rowTitle(_ r: SheetRow) -> String {
-        let m = Self.describe(r.metrics ?? Self.metrics(of: r))
+        let m = Self.describe(r.metrics)
         return [r.label, r.id].compactMap { $0 }.joined(separator: " ") + (m.isEmpty ? "" : ": " + m)
     }
 

@@ -98,7 +98,7 @@ public struct TrainingConfig: Equatable, Sendable {
     }
 
     /// `value` of `key` within `range`.
-    static func check(_ key: String, _ value: Int, _ range: ClosedRange<Int>) throws {
+    public static func check(_ key: String, _ value: Int, _ range: ClosedRange<Int>) throws {
         guard range.contains(value) else { throw SettingViolation(key, value, expected: "a value from \(range.lowerBound) to \(range.upperBound)") }
     }
 

@@ -181,7 +181,7 @@ private func twelveRuns() -> LineChart {
     func pixel(_ r: Canvas.Raster, _ i: Int) -> Canvas.Color { Canvas.Color(r.pixels[3 * i], r.pixels[3 * i + 1], r.pixels[3 * i + 2]) }
 
     @Test func beyondTheScaleIsMagentaAndHolesGrey() {
-        let row = SheetRow(id: "val/7", gt: [0, .nan, 2, 4], pred: [1, 2, 7, -1], size: 2)
+        let row = SheetRow(id: "val/7", gt: [0, .nan, 2, 4], pred: [1, 2, 7, -1], size: 2, metrics: ["rmse": 3.54, "abs_rel": 1.25, "delta1": 0])
         let sheet = PredictionSheet(rows: [row], maxDepth: 5, epoch: 3)
         #expect(sheet.depthScaleTop == 5)
         let cv = sheet.draw()
@@ -203,7 +203,7 @@ private func twelveRuns() -> LineChart {
         #expect(PredictionSheet(rows: [row]).depthScaleTop == 5)
         #expect(PredictionSheet(rows: [row], maxDepth: 10).depthScaleTop == 5)
         #expect(PredictionSheet(rows: [row], maxDepth: 4).depthScaleTop == 4)
-        #expect(PredictionSheet.describe(row.metrics!) == "rmse 0.412 m, abs_rel 0.083, δ1 0.91")
+        #expect(PredictionSheet.describe(row.metrics) == "rmse 0.412 m, abs_rel 0.083, δ1 0.91")
     }
 }
 
