@@ -52,5 +52,7 @@ import TestSupport
         // A --gemm that contradicts it is a usage error.
         let clash = try runProcess(bv, ["train"] + common + ["--deterministic", "--gemm", "onednn", "--epochs", "1"])
         #expect(clash.status == 64 && clash.output.contains("contradicts --deterministic"), "\(clash.output)")
+        let benchClash = try runProcess(bv, ["bench", "train", "--num_downs", "5", "--ngf", "2", "--size", "32", "--deterministic", "--gemm", "onednn"])
+        #expect(benchClash.status == 64 && benchClash.output.contains("contradicts --deterministic"), "\(benchClash.output)")
     }
 }

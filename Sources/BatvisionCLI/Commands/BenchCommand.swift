@@ -126,15 +126,12 @@ struct BenchModelOptions: ParsableArguments {
         do {
             try UNetConfig(numDowns: numDowns, ngf: ngf, depthNorm: false).validate()
             _ = try Parallelism.threads(threads.threads)
-            if gemm.deterministic == true, let g = gemm.gemm, g != .portable {
-                throw ValidationError("--gemm \(g.rawValue) contradicts --deterministic, which pins --gemm portable")
-            }
         } catch let violation as SettingViolation {
             throw ValidationError("--\(violation.keys[0]) \(violation.value): expected \(violation.expected)")
         }
     }
 
     var parallelism: Parallelism { threads.threads.map { Parallelism(workers: $0) } ?? .allCores }
-    /// `--deterministic` pins portable here too (a contradicting --gemm is refused in validate).
-    var engine: GemmEngine { gemm.deterministic == true ? .portable : gemm.gemm ?? .auto }
+    /// `--deterministic` pins portable here too (a contradicting --gemm is refused by GemmOption).
+    var engine: GemmEngine { gemm.flagEngine }
 }
