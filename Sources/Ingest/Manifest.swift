@@ -34,7 +34,7 @@ extension FileRecord {
     var problem: String? {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         if path.isEmpty || path.hasPrefix("/") || path.hasPrefix("~") || parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
-            return "path '\(clipped(path, limit: 200))' is not relative to the dataset root (ingest writes paths like loc/depth/x.npy)"
+            return "path \(quoted(path)) is not relative to the dataset root (ingest writes paths like loc/depth/x.npy)"
         }
         if bytes < 0 { return "\(clipped(path, limit: 200)) has a size of \(bytes) bytes" }
         if sha256.utf8.count != 64 || !sha256.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) {
@@ -221,18 +221,18 @@ public struct Manifest: Codable, Equatable, Sendable {
         var firstIndex: [String: Int] = [:], firstRow: [String: Int] = [:]
         for (i, sample) in samples.enumerated() {
             if let j = firstIndex[sample.id] {
-                throw refuse("samples \(j + 1) and \(i + 1) have the same id '\(clipped(sample.id, limit: 200))'")
+                throw refuse("samples \(j + 1) and \(i + 1) have the same id \(quoted(sample.id))")
             }
             firstIndex[sample.id] = i
             let row = "\(sample.csv):\(sample.line)"
             if let j = firstRow[row] {
-                throw refuse("samples \(j + 1) ('\(clipped(samples[j].id, limit: 200))') and \(i + 1) ('\(clipped(sample.id, limit: 200))') are the same CSV row (\(clipped(row, limit: 300)))")
+                throw refuse("samples \(j + 1) (\(quoted(samples[j].id))) and \(i + 1) (\(quoted(sample.id))) are the same CSV row (\(clipped(row, limit: 300)))")
             }
             firstRow[row] = i
         }
         for (i, sample) in samples.enumerated() {
             for file in sample.files {
-                if let why = file.problem { throw refuse("sample \(i + 1) ('\(clipped(sample.id, limit: 200))'): \(why)") }
+                if let why = file.problem { throw refuse("sample \(i + 1) (\(quoted(sample.id))): \(why)") }
             }
         }
         for file in indexFiles {

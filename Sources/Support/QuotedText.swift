@@ -9,6 +9,10 @@ public func clipped(_ text: String, limit: Int = 120) -> String {
     return text.count > limit ? shown + "... (\(text.utf8.count) bytes)" : shown
 }
 
+/// Text from a file as messages quote it: in quotes, clipped at 200 characters, control
+/// bytes escaped.
+public func quoted(_ text: String) -> String { "'\(clipped(text, limit: 200))'" }
+
 /// `text` with C0 and C1 control characters and DEL written as `\u{..}` escapes; with
 /// `keepingLines`, newlines and tabs stay (a message of several lines).
 public func escapingControls(_ text: String, keepingLines: Bool) -> String {

@@ -1,5 +1,6 @@
 import CHDF5
 import Foundation
+import Support
 
 /// An open HDF5 file. Closed when released. Objects inside are addressed by path
 /// (`/train/audio`).

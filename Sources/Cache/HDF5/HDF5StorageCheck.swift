@@ -63,6 +63,3 @@ extension HDF5File {
         return "\(quoted(String(cString: file))):\(quoted(String(cString: object)))"
     }
 }
-
-/// Text from a file as messages quote it: in quotes, clipped, control bytes escaped.
-func quoted(_ text: String) -> String { "'\(clipped(text, limit: 200))'" }
