@@ -28,7 +28,7 @@ public struct Batvision: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)  // a W&B client that exits early is a write error, not our death
         do {
             var command = try parseAsRoot()
-            if command is RunsTheModel { returnLargeBlocksToTheKernel() }
+            if command is RunsTheModel { keepPackingBuffersMapped() }
             try command.run()
         } catch let error as SettingError where error.isUsageError {
             warn("error: \(error.description)")
@@ -59,15 +59,18 @@ extension ExperimentsRunCommand: RunsTheModel {}
 extension BenchTrainCommand: RunsTheModel {}
 extension BenchEvalCommand: RunsTheModel {}
 
-/// Blocks of 1 MiB and more go straight back to the kernel when freed. oneDNN allocates and
-/// frees 4-11 MB of packing buffers in every product, on several threads; glibc's adaptive
-/// threshold then keeps them on the heap (peak RSS of `bench train` unet_256 batch 8 on
-/// oneDNN: 1.61 GB, with this 1.54 GB). Only for the commands that run the model: featurize
-/// and streaming reads allocate large batch buffers over and over, and with this every one
-/// is a fresh mapping to fault in (`bench read` fell from 3,100-3,700 to 800-1,300 samples/s).
-func returnLargeBlocksToTheKernel() {
+/// oneDNN allocates and frees 4-11 MB of packing buffers in every product, on several
+/// threads. Left to glibc's default (blocks of 128 KiB and more mapped fresh until its
+/// threshold adapts, and the heap's top trimmed above 128 KiB free), each is a new mapping
+/// or trimmed pages to fault in again: on a 2-core AVX-512 EPYC about 46,000 page faults a
+/// unet_256 step, 5-6 % of its time (docs/benchmarks.md). So blocks under 16 MiB come from
+/// the heap and up to 128 MiB free at its top is kept for the next product; the larger
+/// activations are still mappings of their own. Only for the commands that run the model:
+/// featurize and streaming reads keep glibc's defaults.
+func keepPackingBuffersMapped() {
     #if os(Linux)
-    mallopt(M_MMAP_THRESHOLD, 1 << 20)
+    mallopt(M_MMAP_THRESHOLD, 16 << 20)
+    mallopt(M_TRIM_THRESHOLD, 128 << 20)
     #endif
 }
 

@@ -49,14 +49,26 @@ extension UNetConfig {
         var floats = 0.0
         var hw = Double(size) * Double(size)
         var column = Double(1 << 23)  // the shared column scratch: a chunk of 2^23 floats, or one whole sample's columns
+        var parentD = 0.0             // the parent's conv output (gD), kept in this level's gR
+        let last = numDowns - 1
         for i in 0..<numDowns {
             let c = channels(level: i)
             let half = hw / 4
             column = max(column, Double(c.input * 16) * half, Double(c.outer * 16) * half)
             let outChannels = i == 0 ? Double(c.outer) : Double(2 * c.outer)
-            let rChannels = i == numDowns - 1 ? Double(c.inner) : Double(2 * c.inner)
-            // out, u (outer x hw); d, dn, gD (inner x hw/4); r and gR (sub-level output x hw/4).
-            floats += Double(n) * (outChannels * hw + Double(c.outer) * hw + 3 * Double(c.inner) * half + 2 * rChannels * half)
+            let rChannels = i == last ? Double(c.inner) : Double(2 * c.inner)
+            let dFloats = Double(c.inner) * half
+            // out (its first half is the input slot); u (outer x hw) and d below the outermost;
+            // r below the innermost; gR, which also holds the parent's gD where this level has a
+            // sub-level; gD itself only just above the innermost.
+            let rFloats = rChannels * half
+            var level = outChannels * hw
+            if i > 0 { level += Double(c.outer) * hw + dFloats }
+            if i < last { level += rFloats }
+            level += i > 0 && i < last ? max(rFloats, parentD) : rFloats
+            if i == last - 1 { level += dFloats }
+            floats += Double(n) * level
+            parentD = dFloats
             hw = half
         }
         floats += Double(n) * Double(inputChannels + 2 * outputChannels) * Double(size) * Double(size)  // input copy, output gradient

@@ -124,7 +124,7 @@ public final class UNet {
             (input.pointer + (ch * n + s) * hw).update(from: x + (s * c + ch) * hw, count: hw)
         } }
         lastShape = (n, h, w)
-        root.forward(input.pointer, batch: n, height: h, width: w, training: training, col: col)
+        root.forward(UnsafePointer(input.pointer), batch: n, height: h, width: w, training: training, col: col)
         // The output is CNHW; with one channel that is NCHW already.
         if config.outputChannels == 1 { return UnsafeBufferPointer(start: root.out.pointer, count: root.out.count) }
         gradOut.ensure(root.out.count)
@@ -155,7 +155,7 @@ public final class UNet {
         for s in 0..<n { for ch in 0..<oc {
             (gradOut.pointer + (ch * n + s) * hw).update(from: gradOutput + (s * oc + ch) * hw, count: hw)
         } }
-        root.backward(input.pointer, gOut: gradOut.pointer, gX: nil, col: col)
+        root.backward(UnsafePointer(input.pointer), gOut: gradOut.pointer, gX: nil, col: col)
     }
 
     // MARK: state_dict

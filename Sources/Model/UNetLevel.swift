@@ -18,14 +18,17 @@ final class UNetLevel {
     let par: Parallelism
 
     // Activations of the last forward (sizes follow the batch).
-    /// Outermost: the head's output [outer, N, H, W]. Others: cat(a, BN(u)) [2*outer, N, H, W].
+    /// Outermost: the head's output [outer, N, H, W]. Others: cat(a, BN(u)) [2*outer, N, H, W];
+    /// its first half is also where the parent writes this level's input (`inputSlot`), turned
+    /// into a = LeakyReLU(input) in place, as PyTorch's in-place LeakyReLU leaves it.
     let out = FloatBuffer(count: 0)
-    let d = FloatBuffer(count: 0)      // conv output before BatchNorm; innermost: ReLU'd in place
-    let dn = FloatBuffer(count: 0)     // BN(d), the sub-level's input
-    let r = FloatBuffer(count: 0)      // ReLU(sub-level output)
-    let u = FloatBuffer(count: 0)      // ConvT output before BatchNorm
+    let d = FloatBuffer(count: 0)      // conv output before BatchNorm; innermost: ReLU'd in place; outermost: unused
+    let r = FloatBuffer(count: 0)      // ReLU(sub-level output), training only
+    let u = FloatBuffer(count: 0)      // ConvT output before BatchNorm, training only
     // Gradients (backward).
+    /// The gradient of r; once that is spent, it holds the parent's gD (`gradientStorage`).
     let gR = FloatBuffer(count: 0)
+    /// The gradient of d, only where the sub-level is the innermost (whose gR cannot hold it).
     let gD = FloatBuffer(count: 0)
     private var batch = 0, height = 0, width = 0
 
@@ -74,59 +77,92 @@ final class UNetLevel {
     /// Channels of this level's output.
     var outputChannels: Int { kind == .outermost ? outer : 2 * outer }
 
-    func forward(_ x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int, training: Bool, col: FloatBuffer) {
+    /// Where the parent writes this level's input [input, N, H, W]: the skip half of `out`.
+    func inputSlot(batch n: Int, height h: Int, width w: Int) -> UnsafeMutablePointer<Float> {
+        out.ensure(outputChannels * n * h * w)
+        return out.pointer
+    }
+
+    /// Floats of r (or, innermost, of d) for the last forward: what `gR` holds first.
+    private var rCount: Int { sub == nil ? d.count : r.count }
+
+    /// `gR`'s storage, grown to hold `floats` too: the parent keeps the gradient of this
+    /// level's input there, written by this level's last step, when gR is spent. The same
+    /// peak as PyTorch's autograd, which frees each gradient once it is used.
+    func gradientStorage(holding floats: Int) -> UnsafeMutablePointer<Float> {
+        gR.ensure(Swift.max(floats, rCount))
+        return gR.pointer
+    }
+
+    /// `x`: the outermost level's input (the batch); every other level's input is already in
+    /// its `inputSlot`, written there by the parent. In eval, buffers only backward reads are
+    /// skipped (ReLU and BatchNorm run in place).
+    func forward(_ x: UnsafePointer<Float>?, batch n: Int, height h: Int, width w: Int, training: Bool, col: FloatBuffer) {
+        precondition((x != nil) == (kind == .outermost), "U-Net wiring: only the outermost level takes its input from outside")
         batch = n; height = h; width = w
         let hw = h * w, half = (h / 2) * (w / 2)
-        let aCount = input * n * hw
+        let aCount = input * n * hw, dCount = inner * n * half
         out.ensure(outputChannels * n * hw)
-        d.ensure(inner * n * half)
-        // a = LeakyReLU(x) lives in the first half of `out` (the skip half of the concat).
         let a: UnsafePointer<Float>
-        if kind == .outermost {
+        if let x {
             a = x
         } else {
-            Activations.leakyReLU(x, into: out.pointer, count: aCount, par: par)
+            Activations.leakyReLU(inPlace: out.pointer, count: aCount, par: par)
             a = UnsafePointer(out.pointer)
         }
-        down.forward(a, batch: n, height: h, width: w, out: d.pointer, col: col)
-        let subInput: UnsafePointer<Float>
-        if let downNorm {
-            dn.ensure(d.count)
-            downNorm.forward(d.pointer, dn.pointer, perChannel: n * half, training: training)
-            subInput = UnsafePointer(dn.pointer)
-        } else {
-            subInput = UnsafePointer(d.pointer)
-        }
+        // The down convolution's output goes through BatchNorm into the sub-level's input
+        // slot, or straight there (outermost), or stays in d (innermost, ReLU'd in place).
         let rIn: UnsafePointer<Float>
         let rChannels: Int
         if let sub {
-            sub.forward(subInput, batch: n, height: h / 2, width: w / 2, training: training, col: col)
-            r.ensure(sub.out.count)
-            Activations.relu(sub.out.pointer, into: r.pointer, count: r.count, par: par)
-            rIn = UnsafePointer(r.pointer)
+            let slot = sub.inputSlot(batch: n, height: h / 2, width: w / 2)
+            if let downNorm {
+                d.ensure(dCount)
+                down.forward(a, batch: n, height: h, width: w, out: d.pointer, col: col)
+                downNorm.forward(d.pointer, slot, perChannel: n * half, training: training)
+            } else {
+                down.forward(a, batch: n, height: h, width: w, out: slot, col: col)
+            }
+            sub.forward(nil, batch: n, height: h / 2, width: w / 2, training: training, col: col)
+            if training {
+                r.ensure(sub.out.count)
+                Activations.relu(sub.out.pointer, into: r.pointer, count: r.count, par: par)
+                rIn = UnsafePointer(r.pointer)
+            } else {
+                // Backward reads the sub-level's skip half; eval has no backward.
+                Activations.relu(inPlace: sub.out.pointer, count: sub.out.count, par: par)
+                rIn = UnsafePointer(sub.out.pointer)
+            }
             rChannels = sub.outputChannels
         } else {
-            Activations.relu(d.pointer, count: d.count)  // innermost: ReLU in place on the conv output
+            d.ensure(dCount)
+            down.forward(a, batch: n, height: h, width: w, out: d.pointer, col: col)
+            Activations.relu(inPlace: d.pointer, count: d.count, par: par)
             rIn = UnsafePointer(d.pointer)
             rChannels = inner
         }
         precondition(rChannels == up.inChannels, "U-Net wiring: \(rChannels) channels into a ConvT of \(up.inChannels)")
         if kind == .outermost {
             up.forward(rIn, batch: n, height: h / 2, width: w / 2, out: out.pointer, col: col)
-            if sigmoidHead { Activations.sigmoid(out.pointer, count: out.count) } else { Activations.relu(out.pointer, count: out.count) }
-        } else {
+            if sigmoidHead { Activations.sigmoid(out.pointer, count: out.count) } else { Activations.relu(inPlace: out.pointer, count: out.count, par: par) }
+        } else if training {
             u.ensure(outer * n * hw)
             up.forward(rIn, batch: n, height: h / 2, width: w / 2, out: u.pointer, col: col)
-            upNorm?.forward(u.pointer, out.pointer + aCount, perChannel: n * hw, training: training)
+            upNorm?.forward(u.pointer, out.pointer + aCount, perChannel: n * hw, training: true)
+        } else {
+            // Eval BatchNorm (running statistics) may run in place: the same operations.
+            up.forward(rIn, batch: n, height: h / 2, width: w / 2, out: out.pointer + aCount, col: col)
+            upNorm?.forward(out.pointer + aCount, out.pointer + aCount, perChannel: n * hw, training: false)
         }
     }
 
-    /// Backward of the last training forward. `gOut` (the gradient of `out`) is consumed
-    /// (used as scratch); `gX`, the gradient of the level's input, is written when given.
-    func backward(_ x: UnsafePointer<Float>, gOut: UnsafeMutablePointer<Float>, gX: UnsafeMutablePointer<Float>?, col: FloatBuffer) {
+    /// Backward of the last training forward. `x`: the outermost level's input, nil for the
+    /// others (theirs is `out`'s skip half). `gOut` (the gradient of `out`) is consumed (used
+    /// as scratch); `gX`, the gradient of the level's input, is written when given.
+    func backward(_ x: UnsafePointer<Float>?, gOut: UnsafeMutablePointer<Float>, gX: UnsafeMutablePointer<Float>?, col: FloatBuffer) {
         let n = batch, h = height, w = width
         let hw = h * w, half = (h / 2) * (w / 2)
-        let aCount = input * n * hw
+        let aCount = input * n * hw, dCount = inner * n * half
         // Gradient of the up path's output (before the head / BatchNorm).
         let gU: UnsafeMutablePointer<Float>
         if kind == .outermost {
@@ -137,21 +173,27 @@ final class UNetLevel {
             upNorm?.backward(u.pointer, dY: gU, dX: gU, perChannel: n * hw)
         }
         let rIn: UnsafePointer<Float> = sub == nil ? UnsafePointer(d.pointer) : UnsafePointer(r.pointer)
-        let rCount = sub == nil ? d.count : r.count
         gR.ensure(rCount)
         up.backward(rIn, dOut: gU, dX: gR.pointer, batch: n, height: h / 2, width: w / 2, col: col)
         Activations.reluBackward(output: rIn, gR.pointer, count: rCount, par: par)
         // Gradient of the conv output d.
         let gDconv: UnsafeMutablePointer<Float>
         if let sub {
-            gD.ensure(d.count)
-            sub.backward(downNorm == nil ? UnsafePointer(d.pointer) : UnsafePointer(dn.pointer), gOut: gR.pointer, gX: gD.pointer, col: col)
-            if let downNorm { downNorm.backward(d.pointer, dY: gD.pointer, dX: gD.pointer, perChannel: n * half) }
-            gDconv = gD.pointer
+            // The innermost reads its gR while it writes its gX, so it cannot hold gD.
+            let gDStorage: UnsafeMutablePointer<Float>
+            if sub.sub != nil {
+                gDStorage = sub.gradientStorage(holding: dCount)
+            } else {
+                gD.ensure(dCount)
+                gDStorage = gD.pointer
+            }
+            sub.backward(nil, gOut: gR.pointer, gX: gDStorage, col: col)
+            if let downNorm { downNorm.backward(d.pointer, dY: gDStorage, dX: gDStorage, perChannel: n * half) }
+            gDconv = gDStorage
         } else {
             gDconv = gR.pointer
         }
-        let a: UnsafePointer<Float> = kind == .outermost ? x : UnsafePointer(out.pointer)
+        let a: UnsafePointer<Float> = x ?? UnsafePointer(out.pointer)
         down.backward(a, dOut: gDconv, dX: gX, batch: n, height: h, width: w, col: col)
         guard let gX, kind != .outermost else { return }
         Activations.leakyReLUBackward(output: a, adding: gOut, to: gX, count: aCount, par: par)  // with the skip

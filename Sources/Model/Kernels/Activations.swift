@@ -10,6 +10,11 @@ enum Activations {
         par.ranges(count, grain: 1 << 15) { r in for i in r { let v = x[i]; y[i] = v < 0 ? v * slope : v } }
     }
 
+    /// x = LeakyReLU(x), in place (PyTorch's `LeakyReLU(0.2, True)`).
+    static func leakyReLU(inPlace x: UnsafeMutablePointer<Float>, count: Int, slope: Float = 0.2, par: Parallelism) {
+        par.ranges(count, grain: 1 << 15) { r in for i in r { let v = x[i]; x[i] = v < 0 ? v * slope : v } }
+    }
+
     /// dX = (dX + skip) * (y > 0 ? 1 : slope): the gradient through the skip and the
     /// down path meet before the LeakyReLU they share.
     static func leakyReLUBackward(output y: UnsafePointer<Float>, adding skip: UnsafePointer<Float>, to d: UnsafeMutablePointer<Float>, count: Int, slope: Float = 0.2, par: Parallelism) {
@@ -21,8 +26,9 @@ enum Activations {
         par.ranges(count, grain: 1 << 15) { r in for i in r { let v = x[i]; y[i] = v > 0 ? v : 0 } }
     }
 
-    static func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count where !(x[i] > 0) { x[i] = 0 }
+    /// x = ReLU(x), in place: the same values as `relu(_:into:)` (NaN and -0 become 0).
+    static func relu(inPlace x: UnsafeMutablePointer<Float>, count: Int, par: Parallelism) {
+        par.ranges(count, grain: 1 << 15) { r in for i in r { let v = x[i]; x[i] = v > 0 ? v : 0 } }
     }
 
     static func reluBackward(output y: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, count: Int, par: Parallelism) {
