@@ -235,7 +235,43 @@ import TestSupport
     /// other samples' planes stay as they were. Widths with and without eight-lane blocks,
     /// an odd width (its last pixel gets 0), a side under 2 (no columns: all 0), -0 terms (a
     /// zeroed sum turns them into +0) and NaN terms (one NaN, so no payload order matters).
-    @Test(arguments: [(3, 3, 6, 7), (2, 2, 4, 38), (1, 3, 2, 2), (2, 2, 5, 20), (1, 1, 1, 3)])
+    /// Shapes for both paths of `gather` and `scatter`: the table-driven one for planes up to
+    /// 8x8 (`Im2Col.SmallPlane`, the largest here 8x8, odd sides too) and the row loops above.
+    static let columnShapes = [(3, 3, 6, 7), (2, 2, 4, 38), (1, 3, 2, 2), (2, 2, 5, 20), (1, 1, 1, 3),
+                               (2, 2, 8, 8), (1, 2, 7, 5), (2, 3, 10, 9), (2, 2, 16, 16)]
+
+    /// `gather` (im2col) copies each patch pixel, bit for bit (-0 and NaN included), into
+    /// its column, 0 in the padding; an odd width's last column counts as padding (as the
+    /// row loops have always done: the U-Net's sides are even). Other samples' columns are
+    /// not written.
+    @Test(arguments: columnShapes)
+    func gatherIsThePatchCopyBitForBit(_ shape: (Int, Int, Int, Int)) {
+        let (channels, batch, h, w) = shape
+        let ho = h / 2, wo = w / 2, samples = batch > 1 ? 1..<batch : 0..<batch
+        let cols = samples.count * ho * wo
+        var x = Self.random(channels * batch * h * w, seed: 43)
+        for i in stride(from: 0, to: x.count, by: 7) { x[i] = -0.0 }
+        for i in stride(from: 3, to: x.count, by: 29) { x[i] = .nan }
+        var col = [Float](repeating: .infinity, count: Swift.max(1, channels * 16 * cols))
+        x.withUnsafeBufferPointer { xp in col.withUnsafeMutableBufferPointer { cp in
+            Im2Col.gather(xp.baseAddress!, channels: channels, batch: batch, height: h, width: w,
+                          samples: samples, into: cp.baseAddress!, par: Parallelism(workers: 2))
+        } }
+        var differing = 0
+        for c in 0..<channels {
+            for (j, n) in samples.enumerated() {
+                for kh in 0..<4 { for kw in 0..<4 { for oh in 0..<ho { for ow in 0..<wo {
+                    let ih = 2 * oh - 1 + kh, iw = 2 * ow - 1 + kw
+                    let expected: Float = ih >= 0 && ih < h && iw >= 0 && iw < 2 * wo ? x[((c * batch + n) * h + ih) * w + iw] : 0
+                    let got = col[(c * 16 + kh * 4 + kw) * cols + (j * ho + oh) * wo + ow]
+                    if got.bitPattern != expected.bitPattern { differing += 1 }
+                } } } }
+            }
+        }
+        #expect(differing == 0, "\(shape): \(differing) column entries differ from the patch copy")
+    }
+
+    @Test(arguments: columnShapes)
     func scatterIsTheZeroedSumBitForBit(_ shape: (Int, Int, Int, Int)) {
         let (channels, batch, h, w) = shape
         let ho = h / 2, wo = w / 2, samples = batch > 1 ? 1..<batch : 0..<batch

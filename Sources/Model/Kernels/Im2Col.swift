@@ -16,6 +16,10 @@ enum Im2Col {
                        samples: Range<Int>, into col: UnsafeMutablePointer<Float>, par: Parallelism) {
         let ho = h / 2, wo = w / 2
         let cols = samples.count * ho * wo
+        if SmallPlane.fits(height: h, width: w) {
+            SmallPlane.gather(x, channels: channels, batch: batch, height: h, width: w, samples: samples, into: col, par: par)
+            return
+        }
         forEachPlane(channels: channels, samples: samples, halfWidth: wo, par: par) { c, j, n, even, odd in
             let rows = col + c * 16 * cols
             let image = x + (c * batch + n) * h * w
@@ -51,6 +55,10 @@ enum Im2Col {
                         samples: Range<Int>, into image: UnsafeMutablePointer<Float>, par: Parallelism) {
         let ho = h / 2, wo = w / 2
         let cols = samples.count * ho * wo
+        if SmallPlane.fits(height: h, width: w) {
+            SmallPlane.scatter(col, channels: channels, batch: batch, height: h, width: w, samples: samples, into: image, par: par)
+            return
+        }
         forEachPlane(channels: channels, samples: samples, halfWidth: wo, par: par) { c, j, n, even, odd in
             let rows = col + c * 16 * cols
             let plane = image + (c * batch + n) * h * w
