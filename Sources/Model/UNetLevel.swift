@@ -160,6 +160,7 @@ final class UNetLevel {
     /// others (theirs is `out`'s skip half). `gOut` (the gradient of `out`) is consumed (used
     /// as scratch); `gX`, the gradient of the level's input, is written when given.
     func backward(_ x: UnsafePointer<Float>?, gOut: UnsafeMutablePointer<Float>, gX: UnsafeMutablePointer<Float>?, col: FloatBuffer) {
+        precondition((x != nil) == (kind == .outermost), "U-Net wiring: only the outermost level takes its input from outside")
         let n = batch, h = height, w = width
         let hw = h * w, half = (h / 2) * (w / 2)
         let aCount = input * n * hw, dCount = inner * n * half
