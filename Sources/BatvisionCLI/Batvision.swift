@@ -60,12 +60,12 @@ extension BenchTrainCommand: RunsTheModel {}
 extension BenchEvalCommand: RunsTheModel {}
 
 /// oneDNN allocates and frees 4-11 MB of packing buffers in every product, on several
-/// threads. Left to glibc's default (blocks of 128 KiB and more mapped fresh until its
-/// threshold adapts, and the heap's top trimmed above 128 KiB free), each is a new mapping
-/// or trimmed pages to fault in again: on a 2-core AVX-512 EPYC about 46,000 page faults a
-/// unet_256 step, 5-6 % of its time (docs/benchmarks.md). So blocks under 16 MiB come from
-/// the heap and up to 128 MiB free at its top is kept for the next product; the larger
-/// activations are still mappings of their own. Only for the commands that run the model:
+/// threads. With blocks of 1 MiB and more mapped fresh (this setting until 2026-12-07, to
+/// hold peak RSS down) each was a new mapping to fault in: about 46,000 page faults a
+/// unet_256 step, 5-6 % of its time on a 2-core AVX-512 EPYC (docs/benchmarks.md). Blocks
+/// under 16 MiB now come from the heap, and up to 128 MiB free at its top is kept (glibc's
+/// 128 KiB trim threshold would hand those pages back to be faulted in again); `UNetLevel`
+/// holds fewer activations to pay for it. Only for the commands that run the model:
 /// featurize and streaming reads keep glibc's defaults.
 func keepPackingBuffersMapped() {
     #if os(Linux)
