@@ -30,18 +30,14 @@ extension Im2Col {
                     source[(kh * 4 + kw) * outPixels + oh * wo + ow] = ih >= 0 && ih < h && iw >= 0 && iw < 2 * wo ? Int32(ih * w + iw) : -1
                 } } } }
                 let taps = UnsafePointer(source)
-                par.ranges(channels, grain: 1) { range in
-                    for c in range {
-                        for (j, n) in samples.enumerated() {
-                            let image = x + (c * batch + n) * h * w
-                            let rows = col + c * 16 * cols + j * outPixels
-                            for t in 0..<16 {
-                                let row = rows + t * cols, from = taps + t * outPixels
-                                for q in 0..<outPixels {
-                                    let s = Int(from[q])
-                                    row[q] = s >= 0 ? image[s] : 0
-                                }
-                            }
+                Im2Col.forEachPlane(channels: channels, samples: samples, halfWidth: wo, par: par) { c, j, n, _, _ in
+                    let image = x + (c * batch + n) * h * w
+                    let rows = col + c * 16 * cols + j * outPixels
+                    for t in 0..<16 {
+                        let row = rows + t * cols, from = taps + t * outPixels
+                        for q in 0..<outPixels {
+                            let s = Int(from[q])
+                            row[q] = s >= 0 ? image[s] : 0
                         }
                     }
                 }
@@ -83,19 +79,15 @@ extension Im2Col {
                     }
                 }
                 let order = UnsafePointer(terms)
-                par.ranges(channels, grain: 1) { range in
-                    for c in range {
-                        for (j, n) in samples.enumerated() {
-                            let rows = col + c * 16 * cols + j * outPixels
-                            let plane = image + (c * batch + n) * pixels
-                            for p in 0..<pixels {
-                                let t = order + p * 4
-                                guard t[0] >= 0 else { plane[p] = 0; continue }
-                                var sum = rows[t[0]] + 0  // + 0: -0 becomes +0, as a sum from 0 did
-                                for k in 1..<4 where t[k] >= 0 { sum += rows[t[k]] }
-                                plane[p] = sum
-                            }
-                        }
+                Im2Col.forEachPlane(channels: channels, samples: samples, halfWidth: wo, par: par) { c, j, n, _, _ in
+                    let rows = col + c * 16 * cols + j * outPixels
+                    let plane = image + (c * batch + n) * pixels
+                    for p in 0..<pixels {
+                        let t = order + p * 4
+                        guard t[0] >= 0 else { plane[p] = 0; continue }
+                        var sum = rows[t[0]] + 0  // + 0: -0 becomes +0, as a sum from 0 did
+                        for k in 1..<4 where t[k] >= 0 { sum += rows[t[k]] }
+                        plane[p] = sum
                     }
                 }
             }

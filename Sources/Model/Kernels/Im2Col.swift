@@ -161,7 +161,7 @@ enum Im2Col {
     /// Runs `body(c, j, n, even, odd)` for every channel c (split across the threads) and
     /// every sample n (j-th of `samples`), with per-thread even/odd row scratch.
     @inline(__always)
-    private static func forEachPlane(channels: Int, samples: Range<Int>, halfWidth wo: Int, par: Parallelism,
+    static func forEachPlane(channels: Int, samples: Range<Int>, halfWidth wo: Int, par: Parallelism,
                                      _ body: (Int, Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
         par.ranges(channels, grain: 1) { range in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * wo) { scratch in
